@@ -1,0 +1,27 @@
+# Each target does its own set-up on a fresh machine (see scripts/setup.sh).
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup run test lint bench soak clean
+
+setup:
+	@sh scripts/setup.sh
+
+run: setup
+	$(PY) -m kiosk.cli run $(if $(CONFIG),--config $(CONFIG))
+
+test: setup
+	$(PY) -m pytest -q tests --ignore=tests/bench
+
+lint: setup
+	$(VENV)/bin/ruff check kiosk device sync assets tests
+	$(VENV)/bin/mypy kiosk device sync
+
+bench: setup
+	$(PY) -m pytest -q tests/bench -s
+
+soak: setup
+	SHUOSHI_SOAK=1 $(PY) -m pytest -q tests -k soak
+
+clean:
+	rm -rf var/demo var/receipts var/speech

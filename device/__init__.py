@@ -1,0 +1,1 @@
+"""Hardware-facing code: printer bytes and layouts; knows nothing of submissions."""

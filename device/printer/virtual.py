@@ -1,0 +1,74 @@
+"""A printer that saves receipts as files: the exact ESC/POS bytes and a PNG preview."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from .escpos import encode_escpos
+from .layout import ReceiptLayout
+from .render import render_image
+from .transport import PrintOutcome, describe_os_error
+
+
+def check_job_name(job_name: str) -> None:
+    """Job names become file names, so they must be a single plain path component."""
+    if not job_name or job_name.startswith(".") or any(c in job_name for c in "/\\\0"):
+        raise ValueError(f"job name must be a plain file name, got {job_name!r}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write via a fsynced temp file renamed over ``path``: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+class VirtualPrinter:
+    """Saves ``<out_dir>/<job_name>.bin`` and ``.png``; reports I/O errors, never raises them."""
+
+    def __init__(self, out_dir: Path, font_path: Path, paper_dots: int = 576) -> None:
+        self.out_dir = out_dir
+        self.font_path = font_path
+        self.paper_dots = paper_dots
+
+    def print_receipt(self, layout: ReceiptLayout, job_name: str) -> PrintOutcome:
+        check_job_name(job_name)
+        data = encode_escpos(layout)
+        bin_path = self.out_dir / f"{job_name}.bin"
+        png_path = self.out_dir / f"{job_name}.png"
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(bin_path, lambda handle: handle.write(data))
+        except OSError as error:
+            action = f"save receipt {job_name} in {self.out_dir}"
+            return PrintOutcome(False, describe_os_error(error, action))
+        try:
+            image = render_image(data, self.font_path, self.paper_dots)
+            write_atomic(png_path, lambda handle: image.save(handle, format="PNG"))
+        except OSError as error:
+            action = f"draw the preview {png_path.name} (receipt bytes were saved)"
+            return PrintOutcome(False, describe_os_error(error, action), (bin_path,))
+        detail = f"saved {bin_path.name} ({len(data)} bytes) and {png_path.name}"
+        return PrintOutcome(True, detail, (bin_path, png_path))

@@ -1,0 +1,81 @@
+"""What espeak-ng is actually given: the Mandarin voice, pinyin text, ticket digits."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+MANDARIN_VOICE = "cmn-latn-pinyin"
+"""espeak-ng's Mandarin voice that reads Latin text as tone-numbered pinyin."""
+
+# espeak-ng 1.51 (Debian 12) looks Han characters up as pinyin ("好" -> "hao3") and the
+# plain "cmn" voice then reads that pinyin with English rules ("h-a-o three"); only the
+# "latin as pinyin" voice turns it into Mandarin syllables with tones.
+_BROKEN_MANDARIN_VOICES = frozenset({"cmn", "zh", "zh-cmn", "zh-cn", "sit/cmn", "mandarin"})
+
+_TICKET_DIGITS = {
+    "0": "零",
+    "1": "幺",
+    "2": "二",
+    "3": "三",
+    "4": "四",
+    "5": "五",
+    "6": "六",
+    "7": "七",
+    "8": "八",
+    "9": "九",
+}
+
+
+def resolve_voice(voice: str) -> str:
+    """The espeak-ng voice to use for ``voice``; the Mandarin aliases map to MANDARIN_VOICE."""
+    name = voice.strip()
+    return MANDARIN_VOICE if name.lower() in _BROKEN_MANDARIN_VOICES else name
+
+
+def is_pinyin_voice(voice: str) -> bool:
+    """True when ``voice`` (as resolved) expects pinyin rather than Han characters."""
+    return resolve_voice(voice).lower().endswith(MANDARIN_VOICE)
+
+
+def to_pinyin(text: str) -> str:
+    """Han characters as tone-numbered pinyin ("您好" -> "nin2 hao3"); other text kept.
+
+    Without the optional pypinyin package the text is returned unchanged: espeak-ng's own
+    dictionary then reads it, which is right for most characters but picks one reading per
+    character, so polyphones such as 处理, 重新, 调解 come out wrong.
+    """
+    convert = _pinyin_converter()
+    return text if convert is None else " ".join(convert(text))
+
+
+def espeak_text(text: str, voice: str) -> str:
+    """The text to hand espeak-ng for ``voice``: pinyin for the Mandarin voice."""
+    return to_pinyin(text) if is_pinyin_voice(voice) else text
+
+
+def has_pypinyin() -> bool:
+    """Whether polyphone-aware pinyin conversion is available."""
+    return _pinyin_converter() is not None
+
+
+@functools.cache
+def _pinyin_converter() -> Callable[[str], list[str]] | None:
+    try:
+        from pypinyin import Style, lazy_pinyin
+    except ImportError:
+        return None
+
+    def convert(text: str) -> list[str]:
+        syllables: list[str] = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True)
+        return syllables
+
+    return convert
+
+
+def speech_text_for_ticket(ticket: str) -> str:
+    """A ticket read digit by digit the way numbers are read aloud: "1234 56789 0" ->
+    "幺二三四，五六七八九，零". Groups (split on spaces or dashes) are joined with "，"."""
+    groups = [g for g in re.split(r"[\s\-_/]+", ticket) if g]
+    return "，".join("".join(_TICKET_DIGITS.get(c, c) for c in g) for g in groups)

@@ -1,0 +1,1 @@
+"""The 说事厅 touchscreen kiosk: screens, the resident's session, receipts and the command line."""

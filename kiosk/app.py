@@ -1,0 +1,131 @@
+"""The Kivy application: screens, navigation and hand-offs between worker threads and the UI."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from device.speech import SpeechService
+from kiosk.config import Category
+from kiosk.intake import Intake
+from kiosk.lookup import StatusLookup, TicketView
+from kiosk.screens.category import CategoryScreen
+from kiosk.screens.confirm import ConfirmScreen
+from kiosk.screens.done import DoneScreen
+from kiosk.screens.home import HomeScreen
+from kiosk.screens.lookup import LookupScreen
+from kiosk.screens.phrase import PhraseScreen
+from kiosk.screens.status import StatusScreen
+from kiosk.session import OTHER, OTHER_DESCRIPTION, SCREEN_PROMPTS, ResidentSession
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KioskServices:
+    intake: Intake
+    lookup: StatusLookup
+    speech: SpeechService
+    categories: list[Category]
+    hall_name: str
+    hotline: str
+
+
+class KioskApp(App):  # type: ignore[misc]
+    title = "说事厅"
+
+    def __init__(self, services: KioskServices, on_started: Callable[[KioskApp], None] | None = None
+                 ) -> None:
+        super().__init__()
+        self.services = services
+        self.session = ResidentSession()
+        self._on_started = on_started
+
+    def build(self) -> ScreenManager:
+        manager = ScreenManager(transition=NoTransition())
+        home = HomeScreen(name="home")
+        home.hall_name = self.services.hall_name
+        home.hotline = self.services.hotline
+        category = CategoryScreen(name="category")
+        category.show_categories([c.name for c in self.services.categories])
+        for screen in (home, category, PhraseScreen(name="phrase"), ConfirmScreen(name="confirm"),
+                       DoneScreen(name="done"), LookupScreen(name="lookup"),
+                       StatusScreen(name="status")):
+            manager.add_widget(screen)
+        return manager
+
+    def on_start(self) -> None:
+        self.go("home")
+        if self._on_started is not None:
+            self._on_started(self)
+
+    def on_stop(self) -> None:
+        self.services.speech.stop()
+
+    def go(self, name: str) -> None:
+        self.root.current = name
+        self.services.speech.stop()  # a new screen interrupts the old screen's prompt
+        prompt = SCREEN_PROMPTS.get(name)
+        if prompt:
+            self.services.speech.say(prompt)
+
+    def start_saying(self) -> None:
+        self.session.reset()
+        self.go("category")
+
+    def choose_category(self, name: str) -> None:
+        self.session.category = name
+        if name == OTHER:
+            self.choose_phrase(OTHER)
+            return
+        phrases = next(c.phrases for c in self.services.categories if c.name == name)
+        self.root.get_screen("phrase").show_phrases(name, phrases)
+        self.go("phrase")
+
+    def choose_phrase(self, phrase: str) -> None:
+        self.session.description = OTHER_DESCRIPTION if phrase == OTHER else phrase
+        confirm = self.root.get_screen("confirm")
+        confirm.category = self.session.category
+        confirm.description = self.session.description
+        confirm.busy = False
+        self.go("confirm")
+
+    def submit(self) -> None:
+        confirm: ConfirmScreen = self.root.get_screen("confirm")
+        if confirm.busy:
+            return
+        confirm.busy = True
+        # Stored durably here, before the done screen or the receipt; a SQLite commit is
+        # milliseconds, so it stays on the UI thread and the order is plain to see.
+        stored = self.services.intake.submit(self.session.draft())
+        print(f"SUBMITTED {stored.ticket}", flush=True)
+        self.session.reset()
+        done: DoneScreen = self.root.get_screen("done")
+        done.show_ticket(stored.ticket, "请取走回执，凭号码或扫码查询进度")
+        self.root.current = "done"
+
+    def look_up(self, ticket: str) -> None:
+        def work() -> None:
+            view = self.services.lookup.find(ticket)
+            Clock.schedule_once(lambda _dt: self._show_lookup(ticket, view))
+
+        threading.Thread(target=work, name="lookup", daemon=True).start()
+
+    def _show_lookup(self, ticket: str, view: TicketView | None) -> None:
+        if view is None:
+            self.root.get_screen("lookup").message = "没有找到这个号码，请咨询工作人员"
+            self.services.speech.say("没有找到这个号码，请咨询工作人员。")
+            return
+        status: StatusScreen = self.root.get_screen("status")
+        status.show_status(view.ticket, view.category, view.step, view.note)
+        self.root.current = "status"
+        self.services.speech.stop()
+        self.services.speech.say(f"您的事项当前在{view.step.label}阶段。{view.note}")
+        print(f"STATUS {view.ticket} {view.step.value}", file=sys.stdout, flush=True)

@@ -1,0 +1,220 @@
+"""Configuration: one TOML file layered over the packaged defaults, checked by typed models.
+
+Read once at start-up by the command line and passed in; nothing deeper reads it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assets import DEFAULTS_TOML
+from sync.ticket import is_valid_kiosk_code
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class HallConfig(_Section):
+    community: str
+    """Name of the residents' community, printed on every receipt."""
+    name: str
+    """Name of this hall, shown on the home screen and printed on receipts."""
+    hotline: str
+    """Phone number residents call to ask about progress (说事热线)."""
+    kiosk_code: str
+    """This kiosk's 4-digit code, unique in the city; the first digits of every ticket."""
+
+    @field_validator("kiosk_code")
+    @classmethod
+    def _four_digits(cls, value: str) -> str:
+        if not is_valid_kiosk_code(value):
+            raise ValueError("exactly 4 digits, such as \"0001\"")
+        return value
+
+
+class StoreConfig(_Section):
+    path: Path
+    """SQLite file holding this kiosk's submissions and the outbox."""
+
+
+class SyncConfig(_Section):
+    server_url: str
+    """Base URL of the central server, e.g. https://shuoshi.example.gov.cn."""
+    interval_seconds: float = Field(gt=0)
+    """Pause between sync rounds when there is nothing to send."""
+    batch_size: int = Field(ge=1, le=500)
+    """Most submissions sent in one request."""
+    timeout_seconds: float = Field(gt=0)
+    """Give up on one request after this long."""
+
+
+class PrinterConfig(_Section):
+    kind: Literal["virtual", "file"]
+    """"virtual" writes ESC/POS bytes and a PNG preview; "file" writes to a device node."""
+    out_dir: Path
+    """Where the virtual printer puts its .bin and .png files."""
+    device: str
+    """Device node for kind = "file", such as /dev/usb/lp0."""
+
+
+class SpeechConfig(_Section):
+    backend: Literal["pyttsx3", "espeak", "silent"]
+    """Speech engine: pyttsx3 over espeak-ng, espeak-ng called directly, or silent."""
+    voice: str
+    """espeak-ng voice; "cmn" is Mandarin."""
+    rate: int = Field(ge=60, le=300)
+    """Words per minute; slower suits elderly listeners."""
+    volume: float = Field(ge=0.0, le=1.0)
+    """Loudness from 0.0 to 1.0."""
+    out_dir: Path
+    """Where spoken WAV files are kept when there is no sound card."""
+
+
+class ScreenConfig(_Section):
+    width: int = Field(ge=320)
+    """Window width in pixels when not fullscreen."""
+    height: int = Field(ge=240)
+    """Window height in pixels when not fullscreen."""
+    fullscreen: bool
+    """Fill the whole screen (the appliance) instead of a window."""
+    font: str
+    """Path to a CJK font with Simplified Chinese glyphs; empty means search the system."""
+
+
+class Category(_Section):
+    name: str
+    """Category shown as a big button, e.g. 环境卫生."""
+    phrases: list[str]
+    """Quick phrases a resident can tap instead of typing."""
+
+
+class AppConfig(_Section):
+    hall: HallConfig
+    """The hall and this kiosk."""
+    store: StoreConfig
+    """The local store."""
+    sync: SyncConfig
+    """Talking to the central server."""
+    printer: PrinterConfig
+    """The receipt printer."""
+    speech: SpeechConfig
+    """The voice."""
+    screen: ScreenConfig
+    """The touchscreen."""
+    categories: list[Category] = Field(min_length=1)
+    """Issue categories with their quick phrases, in screen order."""
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names file, keys and expectations."""
+
+
+def load_config(path: Path | None = None) -> AppConfig:
+    """The packaged defaults, with ``path`` (if given) layered over them."""
+    merged = _read_toml(DEFAULTS_TOML)
+    if path is not None:
+        merged = _merge(merged, _read_toml(path))
+    source = path if path is not None else DEFAULTS_TOML
+    try:
+        return AppConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(source, exc, merged)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config error: {path}: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config error: {path}: is a directory, expected a TOML file") from None
+    except PermissionError:
+        raise ConfigError(f"config error: {path}: not readable (permission denied)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config error in {path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config error in {path}: not UTF-8 text") from None
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(source: Path, exc: ValidationError, data: dict[str, Any]) -> str:
+    lines = [f"config error in {source}:"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  - {where}: unknown key{_suggest(err['loc'])}")
+        elif err["type"] == "missing":
+            lines.append(f"  - {where}: missing; {_field_doc(err['loc'])}")
+        else:
+            got = err.get("input")
+            lines.append(f"  - {where}: expected {_expected(err)}, got {got!r}")
+    return "\n".join(lines)
+
+
+def _expected(err: Any) -> str:
+    msg = str(err["msg"])
+    kind = str(err["type"])
+    plain = {
+        "int_type": "an integer",
+        "int_parsing": "an integer",
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "bool_type": "true or false",
+        "bool_parsing": "true or false",
+        "string_type": "a quoted string",
+        "list_type": "a list",
+        "model_type": "a table",
+        "dict_type": "a table",
+    }
+    if kind in plain:
+        return plain[kind]
+    return msg.removeprefix("Value error, ").removeprefix("Input should be ")
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = AppConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return model
+        inner = field.annotation
+        args = getattr(inner, "__args__", None)
+        if args:
+            inner = args[0]
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            model = inner
+        else:
+            return model
+    return model
+
+
+def _suggest(loc: tuple[Any, ...]) -> str:
+    model = _model_at(loc[:-1])
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else f"; known keys: {', '.join(model.model_fields)}"
+
+
+def _field_doc(loc: tuple[Any, ...]) -> str:
+    model = _model_at(loc[:-1])
+    field = model.model_fields.get(str(loc[-1])) if model else None
+    return (field.description or "required") if field else "required"

@@ -1,0 +1,123 @@
+"""``make run``: the central server, the sync worker and the kiosk, started together.
+
+With a display the kiosk opens for real. Without one it runs under Xvfb through a scripted
+resident, and the screenshots, receipt previews and spoken WAVs are left in ``var/demo/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from kiosk.config import AppConfig, load_config
+from kiosk.xvfb import virtual_display
+from sync.store import Store
+
+DEMO_DIR = Path("var/demo")
+SERVER_START_TIMEOUT_S = 20.0
+
+
+def _shuoshi(*args: str, config: Path | None) -> list[str]:
+    cmd = [sys.executable, "-m", "kiosk.cli", *args]
+    return [*cmd, "--config", str(config)] if config else cmd
+
+
+def _server_up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _start_server(cfg: AppConfig) -> subprocess.Popen[bytes] | None:
+    url = cfg.sync.server_url
+    if _server_up(url):
+        print(f"central server already running at {url}")
+        return None
+    parsed = urlparse(url)
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "server", "--host",
+                             parsed.hostname or "127.0.0.1", "--port", str(parsed.port or 80),
+                             "--db", "sqlite:///var/server.db"])
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while not _server_up(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the central server did not start at {url}")
+        time.sleep(0.2)
+    print(f"central server at {url} (data in var/server.db)")
+    return proc
+
+
+def launch(config: Path | None, *, fullscreen: bool) -> int:
+    cfg = load_config(config)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        server = _start_server(cfg)
+        if server:
+            children.append(server)
+        children.append(subprocess.Popen(_shuoshi("sync", config=config)))
+        if os.environ.get("DISPLAY"):
+            kiosk = _shuoshi("kiosk", config=config) + (["--fullscreen"] if fullscreen else [])
+            return subprocess.call(kiosk)
+        return _headless_demo(cfg, config)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(10)
+
+
+def _headless_demo(cfg: AppConfig, config: Path | None) -> int:
+    print("no display: running the scripted walk-through under Xvfb")
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    with virtual_display(cfg.screen.width, cfg.screen.height) as display:
+        env = {**os.environ, "DISPLAY": display}
+        walk = _shuoshi("kiosk", "--walkthrough", "resident", "--shots", str(DEMO_DIR),
+                        config=config)
+        out = subprocess.run(walk, env=env, capture_output=True, text=True, check=False)
+        sys.stdout.write(out.stdout)
+        tickets = [ln.split()[1] for ln in out.stdout.splitlines() if ln.startswith("SUBMITTED")]
+        if out.returncode != 0 or not tickets:
+            sys.stderr.write(out.stderr)
+            return out.returncode or 1
+        ticket = tickets[0]
+        for suffix in (".bin", ".png"):
+            receipt = cfg.printer.out_dir / f"receipt-{ticket}{suffix}"
+            if receipt.exists():
+                shutil.copy(receipt, DEMO_DIR / receipt.name)
+        _staff_moves_to_sort(cfg, ticket)
+        lookup = _shuoshi("kiosk", "--walkthrough", "lookup", "--ticket", ticket, "--shots",
+                          str(DEMO_DIR), config=config)
+        code = subprocess.call(lookup, env=env)
+    print("\ndemo files:")
+    for path in sorted(DEMO_DIR.iterdir()):
+        print(f"  {path}")
+    return code
+
+
+def _staff_moves_to_sort(cfg: AppConfig, ticket: str) -> None:
+    """Staff set the ticket to 理事 on the server; wait until the sync worker brings it back."""
+    url = cfg.sync.server_url
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        reply = httpx.post(f"{url}/api/v1/tickets/{ticket}/status",
+                           json={"step": "sort", "note": "已登记，转居委会协调处理"}, timeout=5)
+        if reply.status_code == 200:
+            break
+        time.sleep(0.5)  # not pushed yet
+    store = Store(cfg.store.path)
+    try:
+        while time.monotonic() < deadline:
+            found = store.find_by_ticket(ticket)
+            if found and found.step.value == "sort":
+                print(f"status of {ticket} came back from the server: 理事")
+                return
+            time.sleep(0.3)
+    finally:
+        store.close()

@@ -1,0 +1,36 @@
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.screens import load_kv
+from sync.ticket import TICKET_DIGITS, group, is_valid_ticket
+
+load_kv("lookup")
+
+
+class LookupScreen(Screen):
+    digits = StringProperty("")
+    message = StringProperty("请输入回执上的号码")
+
+    def on_pre_enter(self, *args: object) -> None:
+        self.digits = ""
+        self.message = "请输入回执上的号码"
+
+    def press(self, key: str) -> None:
+        if key == "删除":
+            self.digits = self.digits[:-1]
+        elif len(self.digits) < TICKET_DIGITS:
+            self.digits += key
+
+    def shown(self) -> str:
+        return group(self.digits) if len(self.digits) == TICKET_DIGITS else self.digits
+
+    def search(self) -> None:
+        from kivy.app import App
+
+        if len(self.digits) != TICKET_DIGITS:
+            self.message = f"号码是{TICKET_DIGITS}位数字，请输完整"
+        elif not is_valid_ticket(self.digits):
+            self.message = "号码有误，请对照回执再输一遍"
+        else:
+            self.message = "正在查询……"
+            App.get_running_app().look_up(self.digits)

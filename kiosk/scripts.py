@@ -1,0 +1,34 @@
+"""The walk-throughs the demo and the tests run: a resident saying an issue, and 查进度."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.intake import Intake
+from kiosk.walkthrough import Step, expect_screen, shot, tap, type_digits, wait_until
+from device.speech import SpeechService
+
+
+def resident_path(out_dir: Path, category: str, phrase: str, intake: Intake,
+                  speech: SpeechService) -> list[Step]:
+    return [
+        expect_screen("home"), *shot(out_dir, "01-home"),
+        tap("我要说事"), expect_screen("category"), *shot(out_dir, "02-category"),
+        tap(category), expect_screen("phrase"), *shot(out_dir, "03-phrase"),
+        tap(phrase), expect_screen("confirm"), *shot(out_dir, "04-confirm"),
+        tap("提交"), expect_screen("done"),
+        wait_until("receipt printed", lambda: intake.wait_printed(0)),
+        *shot(out_dir, "05-done"),
+        wait_until("speech finished", lambda: speech.wait_idle(0)),
+        tap("完成"), expect_screen("home"),
+    ]
+
+
+def lookup_path(out_dir: Path, ticket: str, speech: SpeechService) -> list[Step]:
+    return [
+        expect_screen("home"),
+        tap("查进度"), expect_screen("lookup"),
+        *type_digits(ticket), *shot(out_dir, "06-lookup"),
+        tap("查询"), expect_screen("status"), *shot(out_dir, "07-status"),
+        wait_until("speech finished", lambda: speech.wait_idle(0)),
+    ]

@@ -1,0 +1,1 @@
+"""Local store, outbox, sync client, wire protocol and the reference central server."""

@@ -1,0 +1,65 @@
+"""Tables of the kiosk's local store (SQLite). Changes go through an Alembic migration."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Submission(Base):
+    """One issue raised by a resident; the receipt's ticket is the key residents know."""
+
+    __tablename__ = "submissions"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(10), unique=True)
+    kiosk_code: Mapped[str] = mapped_column(String(4))
+    category: Mapped[str]
+    description: Mapped[str]
+    place: Mapped[str] = mapped_column(default="")
+    urgent: Mapped[bool] = mapped_column(default=False)
+    contact_name: Mapped[str | None]
+    contact_phone: Mapped[str | None]
+    channel: Mapped[str] = mapped_column(default="kiosk")
+    created_at: Mapped[str]  # ISO 8601 with offset, as sent on the wire
+    step: Mapped[str] = mapped_column(default="say")
+    step_note: Mapped[str] = mapped_column(default="")
+    step_changed_at: Mapped[str | None]
+    server_id: Mapped[int | None]
+    acknowledged_at: Mapped[str | None]
+
+
+class OutboxEntry(Base):
+    """A submission not yet acknowledged by the server (transactional outbox)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    submission_uuid: Mapped[str] = mapped_column(
+        ForeignKey("submissions.uuid"), unique=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[float] = mapped_column(default=0.0)
+    last_error: Mapped[str] = mapped_column(default="")
+
+
+class TicketCounter(Base):
+    """The last sequence number this kiosk used; bumped in the submission's transaction."""
+
+    __tablename__ = "ticket_counter"
+
+    kiosk_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    last_sequence: Mapped[int]
+
+
+class SyncCursor(Base):
+    """Where the last pull stopped, stored with the rows it brought."""
+
+    __tablename__ = "sync_cursor"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[int]

@@ -1,0 +1,102 @@
+"""Real parts for the tests: the central server on 127.0.0.1, Xvfb, kiosk config files."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiosk.xvfb import virtual_display
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shuoshi(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=cwd or REPO, check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class CentralServer:
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli", "server", "--port", str(self.port),
+             "--db", f"sqlite:///{self.db}"], cwd=REPO)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("central server did not start")
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[CentralServer]:
+    central = CentralServer(tmp_path / "server.db")
+    central.start()
+    yield central
+    central.stop()
+
+
+@pytest.fixture
+def kiosk_config(tmp_path: Path, server: CentralServer) -> Path:
+    """A kiosk's own config file, with every file under the test's own folder."""
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        f"""
+[hall]
+kiosk_code = "0042"
+
+[store]
+path = "{tmp_path}/kiosk.db"
+
+[sync]
+server_url = "{server.url}"
+interval_seconds = 0.5
+
+[printer]
+out_dir = "{tmp_path}/receipts"
+
+[speech]
+out_dir = "{tmp_path}/speech"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[str]:
+    with virtual_display(800, 480) as value:
+        yield value
+
+
+@pytest.fixture
+def display_env(display: str) -> dict[str, str]:
+    return {**os.environ, "DISPLAY": display}
