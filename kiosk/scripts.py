@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.app import App
+
 from kiosk.intake import Intake
+from kiosk.screens.lookup import PROMPT, WAITING
 from kiosk.walkthrough import Step, expect_screen, shot, tap, type_digits, wait_until
 from device.speech import SpeechService
 
@@ -29,6 +32,22 @@ def lookup_path(out_dir: Path, ticket: str, speech: SpeechService) -> list[Step]
         expect_screen("home"),
         tap("查进度"), expect_screen("lookup"),
         *type_digits(ticket), *shot(out_dir, "06-lookup"),
-        tap("查询"), expect_screen("status"), *shot(out_dir, "07-status"),
+        tap("查询"),
+        Step("an answer", _lookup_answered),
+        *shot(out_dir, "07-status"),
+        Step("report", _report_lookup),
         wait_until("speech finished", lambda: speech.wait_idle(0)),
     ]
+
+
+def _lookup_answered(app: App) -> bool:
+    if app.root.current == "status":
+        return True
+    message: str = app.root.get_screen("lookup").message
+    return message not in (WAITING, PROMPT)
+
+
+def _report_lookup(app: App) -> bool:
+    if app.root.current != "status":
+        print(f"LOOKUP REFUSED {app.root.get_screen('lookup').message}", flush=True)
+    return True

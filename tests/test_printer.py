@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from device.printer import (
     ReceiptLayout,
     Rule,
     Text,
+    TextRun,
     VirtualPrinter,
     decode_escpos,
     decoded_text,
@@ -112,11 +114,7 @@ def test_decoder_skips_known_commands_it_does_not_render() -> None:
 def test_decoder_feed_after_text_counts_the_printed_line() -> None:
     items = decode_escpos(b"\x1b@hello\x1bd\x03\n")
 
-    assert items == [
-        DecodedText((items[0].runs[0],), "left"),
-        DecodedFeed(2),
-        DecodedFeed(1),
-    ]
+    assert items == [DecodedText((TextRun("hello"),), "left"), DecodedFeed(2), DecodedFeed(1)]
     assert decoded_text(b"\x1b@hello\x1bd\x03\n") == "hello"
 
 
@@ -143,10 +141,8 @@ def test_decoder_rejects_truncated_or_unknown_data(data: bytes, offset: int) -> 
 def test_every_truncation_decodes_or_raises_decode_error() -> None:
     data = encode_escpos(SAMPLE)
     for end in range(len(data)):
-        try:
+        with contextlib.suppress(EscPosDecodeError):
             decode_escpos(data[:end])
-        except EscPosDecodeError:
-            pass
 
 
 @needs_font

@@ -5,11 +5,11 @@ from __future__ import annotations
 import array
 import logging
 import re
-import shutil
 import threading
 import time
 import wave
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -35,8 +35,6 @@ from device.speech.text import has_pypinyin
 
 PROMPT = "您的回执号码是幺二三四"
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
-
 
 def _write_tone(wav_path: Path, frames: int) -> None:
     with wave.open(str(wav_path), "wb") as out:
@@ -48,8 +46,8 @@ def _write_tone(wav_path: Path, frames: int) -> None:
 
 def _wav_facts(wav_path: Path) -> tuple[int, float, int]:
     """Sample rate, duration in seconds and peak amplitude of a 16-bit mono WAV."""
-    assert wav_path.read_bytes()[:4] == b"RIFF"
-    assert wav_path.read_bytes()[8:12] == b"WAVE"
+    header = wav_path.read_bytes()[:12]
+    assert header[:4] == b"RIFF" and header[8:] == b"WAVE"
     with wave.open(str(wav_path), "rb") as wav:
         assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
         rate, frames = wav.getframerate(), wav.getnframes()
@@ -57,47 +55,27 @@ def _wav_facts(wav_path: Path) -> tuple[int, float, int]:
     return rate, frames / rate, max(abs(s) for s in samples)
 
 
-def _assert_speech(wav_path: Path) -> None:
-    rate, seconds, peak = _wav_facts(wav_path)
-    assert rate == 22050
-    assert 0.5 < seconds < 15
-    assert peak > 1000, "the WAV is (nearly) silent"
-
-
 def _on_own_thread(backend: SpeechBackend, text: str, wav_path: Path) -> None:
-    failures: list[BaseException] = []
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(backend.synthesize, text, wav_path).result(timeout=60)
 
-    def run() -> None:
-        try:
-            backend.synthesize(text, wav_path)
-        except BaseException as exc:
-            failures.append(exc)
 
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join(60)
-    assert not worker.is_alive(), "synthesis hung"
-    assert not failures, failures
+ServiceFactory = Callable[[SpeechBackend], tuple[SpeechService, WavFileSpeaker]]
 
 
 @pytest.fixture
-def services() -> Iterator[list[SpeechService]]:
+def start_service(tmp_path: Path) -> Iterator[ServiceFactory]:
+    """Starts SpeechServices that play into tmp_path/out; closes them after the test."""
     started: list[SpeechService] = []
-    yield started
+
+    def start(backend: SpeechBackend) -> tuple[SpeechService, WavFileSpeaker]:
+        speaker = WavFileSpeaker(tmp_path / "out")
+        started.append(SpeechService(backend, speaker, tmp_path / "work"))
+        return started[-1], speaker
+
+    yield start
     for service in started:
         service.close()
-
-
-class RecordingBackend:
-    """Wraps a backend and notes each text it is asked to speak, in order."""
-
-    def __init__(self, inner: SpeechBackend) -> None:
-        self.inner = inner
-        self.texts: list[str] = []
-
-    def synthesize(self, text: str, wav_path: Path) -> None:
-        self.texts.append(text)
-        self.inner.synthesize(text, wav_path)
 
 
 class SlowBackend:
@@ -151,8 +129,8 @@ def test_espeak_reads_the_prompt_as_mandarin_syllables_with_tones() -> None:
     )
     syllables = [s.strip() for s in re.split(r"_\|", phonemes) if s.strip()]
     assert len(syllables) == len(PROMPT) + 12
-    for syllable in syllables:
-        assert re.search(r"[1-5]{2,3}$", syllable), f"no tone on {syllable!r}"
+    for syllable in syllables:  # one tone contour (pitch 1-5, start/end) per syllable
+        assert re.fullmatch(r"[^0-9]+[1-5]{2,3}[nN]?", syllable), f"not Mandarin: {syllable!r}"
 
 
 @pytest.mark.skipif(not has_pypinyin(), reason="pypinyin not installed")
@@ -162,22 +140,21 @@ def test_pypinyin_reads_polyphones_by_word() -> None:
     assert "ts.h'ong35_|" in phonemes  # 重 read chong2, not zhong4
 
 
-def test_pyttsx3_backend_writes_a_mandarin_wav(tmp_path: Path) -> None:
-    wav_path = tmp_path / "pyttsx3.wav"
-    _on_own_thread(Pyttsx3Backend("cmn", 130, 1.0), PROMPT, wav_path)
-    _assert_speech(wav_path)
-
-
-def test_espeak_backend_writes_a_mandarin_wav(tmp_path: Path) -> None:
-    wav_path = tmp_path / "espeak.wav"
-    EspeakBackend("cmn", 130, 1.0).synthesize(PROMPT, wav_path)
-    _assert_speech(wav_path)
+@pytest.mark.parametrize("kind", [Pyttsx3Backend, EspeakBackend])
+def test_backend_writes_a_mandarin_wav(
+    kind: type[Pyttsx3Backend | EspeakBackend], tmp_path: Path
+) -> None:
+    _on_own_thread(kind("cmn", 130, 1.0), PROMPT, tmp_path / "prompt.wav")
+    rate, seconds, peak = _wav_facts(tmp_path / "prompt.wav")
+    assert rate == 22050
+    assert 0.5 < seconds < 15
+    assert peak > 1000, "the WAV is (nearly) silent"
 
 
 def test_both_backends_say_the_same_thing(tmp_path: Path) -> None:
     """pyttsx3 drives the same libespeak-ng: same voice and text give about the same length."""
     _on_own_thread(Pyttsx3Backend("cmn", 130, 1.0), PROMPT, tmp_path / "a.wav")
-    EspeakBackend("cmn", 130, 1.0).synthesize(PROMPT, tmp_path / "b.wav")
+    _on_own_thread(EspeakBackend("cmn", 130, 1.0), PROMPT, tmp_path / "b.wav")
     _, via_pyttsx3, _ = _wav_facts(tmp_path / "a.wav")
     _, via_binary, _ = _wav_facts(tmp_path / "b.wav")
     assert abs(via_pyttsx3 - via_binary) < 0.25 * via_binary
@@ -191,55 +168,48 @@ def test_espeak_backend_failure_does_not_show_the_text(tmp_path: Path) -> None:
 
 
 def test_service_speaks_twenty_utterances_in_order(
-    tmp_path: Path, services: list[SpeechService]
+    tmp_path: Path, start_service: ServiceFactory
 ) -> None:
-    backend = RecordingBackend(Pyttsx3Backend("cmn", 170, 1.0))
-    speaker = WavFileSpeaker(tmp_path / "out")
-    services.append(SpeechService(backend, speaker, tmp_path / "work"))
-    texts = ["幺" * n for n in range(1, 21)]
-    for text in texts:
-        services[0].say(text)
-    assert services[0].wait_idle(120)
-    assert backend.texts == texts
+    """Text n is n syllables long, so the played WAVs must get longer one by one."""
+    service, speaker = start_service(Pyttsx3Backend("cmn", 170, 1.0))
+    for n in range(1, 21):
+        service.say("幺" * n)
+    assert service.wait_idle(120)
     assert [p.name for p in speaker.played] == [f"{n:04d}.wav" for n in range(1, 21)]
     durations = [_wav_facts(p)[1] for p in speaker.played]
     assert durations == sorted(durations) and len(set(durations)) == 20
     assert list((tmp_path / "work").iterdir()) == []
 
 
-def test_say_returns_before_the_speech_is_made(
-    tmp_path: Path, services: list[SpeechService]
-) -> None:
-    speaker = WavFileSpeaker(tmp_path / "out")
-    services.append(SpeechService(SlowBackend(delay=0.5), speaker, tmp_path / "work"))
+def test_say_returns_before_the_speech_is_made(start_service: ServiceFactory) -> None:
+    service, speaker = start_service(SlowBackend(delay=0.5))
     began = time.monotonic()
     for text in ("一", "二", "三"):
-        services[0].say(text)
+        service.say(text)
     assert time.monotonic() - began < 0.4  # blocking would take at least 1.5 s
     assert speaker.played == []
-    assert services[0].wait_idle(30)
+    assert service.wait_idle(30)
     assert len(speaker.played) == 3
 
 
-def test_stop_drops_what_is_pending(tmp_path: Path, services: list[SpeechService]) -> None:
+def test_stop_drops_what_is_pending(start_service: ServiceFactory) -> None:
     gate = threading.Event()
     backend = SlowBackend(gate=gate)
-    speaker = WavFileSpeaker(tmp_path / "out")
-    services.append(SpeechService(backend, speaker, tmp_path / "work"))
+    service, speaker = start_service(backend)
     for text in ("一", "二", "三", "四", "五"):
-        services[0].say(text)
+        service.say(text)
     assert backend.started.wait(10)
-    services[0].stop()
+    service.stop()
     gate.set()
-    assert services[0].wait_idle(30)
+    assert service.wait_idle(30)
     assert speaker.played == []
-    services[0].say("六")
-    assert services[0].wait_idle(30)
+    service.say("六")
+    assert service.wait_idle(30)
     assert len(speaker.played) == 1
 
 
 def test_a_failing_backend_is_logged_without_the_text(
-    tmp_path: Path, services: list[SpeechService], caplog: pytest.LogCaptureFixture
+    start_service: ServiceFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     class Flaky:
         def synthesize(self, text: str, wav_path: Path) -> None:
@@ -247,31 +217,24 @@ def test_a_failing_backend_is_logged_without_the_text(
                 raise ValueError(text)
             _write_tone(wav_path, 4410)
 
-    speaker = WavFileSpeaker(tmp_path / "out")
-    services.append(SpeechService(Flaky(), speaker, tmp_path / "work"))
+    service, speaker = start_service(Flaky())
     with caplog.at_level(logging.WARNING, logger="device.speech"):
-        services[0].say("您的电话是13800138000")
-        services[0].say("谢谢")
-        assert services[0].wait_idle(30)
+        service.say("您的电话是13800138000")
+        service.say("谢谢")
+        assert service.wait_idle(30)
     assert len(speaker.played) == 1
     assert "13800138000" not in caplog.text
     assert "utterance of 16 characters: ValueError" in caplog.text
 
 
-def test_silent_backend_plays_nothing(tmp_path: Path, services: list[SpeechService]) -> None:
+def test_silent_service_plays_nothing_and_closes(tmp_path: Path) -> None:
     speaker = WavFileSpeaker(tmp_path / "out")
-    services.append(SpeechService(SilentBackend(), speaker, tmp_path / "work"))
-    services[0].say(PROMPT)
-    assert services[0].wait_idle(10)
-    assert speaker.played == []
-
-
-def test_close_ends_the_worker(tmp_path: Path) -> None:
-    speaker = WavFileSpeaker(tmp_path / "out")
-    service = SpeechService(SlowBackend(), speaker, tmp_path / "work")
+    service = SpeechService(SilentBackend(), speaker, tmp_path / "work")
+    service.say(PROMPT)
+    assert service.wait_idle(10)
     service.close(timeout=5)
     assert not any(t.name == "speech" and t.is_alive() for t in threading.enumerate())
-    service.say("一")
+    service.say(PROMPT)  # ignored once closed
     assert service.wait_idle(1)
     assert speaker.played == []
 
@@ -292,23 +255,14 @@ def _fake_aplay(tmp_path: Path, body: str) -> str:
     return str(script)
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def test_aplay_speaker_stops_mid_playback(tmp_path: Path) -> None:
     speaker = AplaySpeaker(binary=_fake_aplay(tmp_path, 'touch "$2.playing"; exec sleep 30'))
-    wav_path = tmp_path / "tone.wav"
-    _write_tone(wav_path, 100)
-    player = threading.Thread(target=speaker.play, args=(wav_path,))
+    _write_tone(tmp_path / "tone.wav", 100)
+    player = threading.Thread(target=speaker.play, args=(tmp_path / "tone.wav",))
     began = time.monotonic()
     player.start()
-    assert _wait_for(Path(f"{wav_path}.playing").exists, 10)
+    while not (tmp_path / "tone.wav.playing").exists() and time.monotonic() - began < 10:
+        time.sleep(0.01)
     speaker.stop()
     player.join(10)
     assert not player.is_alive()
@@ -324,25 +278,21 @@ def test_aplay_speaker_reports_a_failure(tmp_path: Path) -> None:
 def test_make_speech_service_picks_backend_and_speaker(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def make(backend: str) -> SpeechService:
+        return make_speech_service(
+            backend, voice="cmn", rate=130, volume=1.0, work_dir=tmp_path, out_dir=tmp_path
+        )
+
     monkeypatch.setattr(service_module, "_virtual_output_logged", False)
     kinds = {"pyttsx3": Pyttsx3Backend, "espeak": EspeakBackend, "silent": SilentBackend}
+    speaker_kind = AplaySpeaker if has_alsa_playback() else WavFileSpeaker
     with caplog.at_level(logging.INFO, logger="device.speech"):
         for name, kind in kinds.items():
-            service = make_speech_service(
-                name,
-                voice="cmn",
-                rate=130,
-                volume=1.0,
-                work_dir=tmp_path / "work",
-                out_dir=tmp_path / "out",
-            )
+            service = make(name)
             service.close()
             assert isinstance(service.backend, kind)
-            speaker_kind = AplaySpeaker if has_alsa_playback() else WavFileSpeaker
             assert isinstance(service.speaker, speaker_kind)
     if not has_alsa_playback():
         assert caplog.text.count("audio output is virtual") == 1
     with pytest.raises(ValueError, match="unknown speech backend"):
-        make_speech_service(
-            "festival", voice="cmn", rate=130, volume=1.0, work_dir=tmp_path, out_dir=tmp_path
-        )
+        make("festival")

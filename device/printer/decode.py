@@ -165,9 +165,7 @@ class _Decoder:
         else:
             found = parameter_length(prefix, command, self.data, params_at)
             if found is None:
-                raise EscPosDecodeError(
-                    f"unknown command 0x{prefix:02X} 0x{command:02X}", self.pos
-                )
+                raise EscPosDecodeError(f"unknown command 0x{prefix:02X} 0x{command:02X}", self.pos)
             length = found
         if length < 0 or params_at + length > len(self.data):
             raise EscPosDecodeError(f"truncated command 0x{prefix:02X} 0x{command:02X}", self.pos)

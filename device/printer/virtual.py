@@ -34,6 +34,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o644)  # mkstemp creates 0600; receipts are not secret
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import shutil
 import subprocess
 import threading
@@ -21,33 +23,49 @@ class SpeechBackend(Protocol):
         ...
 
 
-# pyttsx3.init() hands every caller in the process the same espeak engine (libespeak-ng
-# has one global synth callback), so backends take turns on it.
+# libespeak-ng has one global synth callback, and a garbage-collected pyttsx3 engine clears
+# it from whichever thread collects it (cutting other engines' audio short), so the process
+# keeps a single engine alive for good and backends take turns on it.
 _PYTTSX3_TURN = threading.Lock()
+_pyttsx3_engine: Any = None
+
+
+def _shared_pyttsx3_engine() -> Any:
+    """The process's pyttsx3 espeak engine; call with _PYTTSX3_TURN held."""
+    global _pyttsx3_engine
+    if _pyttsx3_engine is None:
+        import pyttsx3
+
+        _pyttsx3_engine = pyttsx3.init("espeak")
+    return _pyttsx3_engine
 
 
 class Pyttsx3Backend:
     """pyttsx3 with its espeak driver, rendering with ``save_to_file`` + ``runAndWait``.
 
-    The engine is created on the first ``synthesize`` call and only that thread may use
-    it afterwards: pyttsx3 hangs when driven from more than one thread.
+    Only the thread of the first ``synthesize`` call (the speech worker) may use a backend,
+    and the engine is created there, never on the UI thread: pyttsx3 hangs when driven
+    from more than one thread.
     """
 
     def __init__(self, voice: str, rate: int, volume: float) -> None:
         self.voice = resolve_voice(voice)
         self.rate = rate
         self.volume = volume
-        self._engine: Any = None
         self._owner: int | None = None
 
     def synthesize(self, text: str, wav_path: Path) -> None:
-        engine = self._engine_for_this_thread()
+        if self._owner is None:
+            self._owner = threading.get_ident()
+        elif self._owner != threading.get_ident():
+            raise SpeechError("Pyttsx3Backend used from a second thread")
         errors: list[str] = []
 
         def on_error(name: object = None, exception: BaseException | None = None) -> None:
             errors.append(f"{type(exception).__name__}: {exception}")
 
         with _PYTTSX3_TURN:
+            engine = _shared_pyttsx3_engine()
             token = engine.connect("error", on_error)
             try:
                 engine.setProperty("voice", self.voice)
@@ -61,17 +79,6 @@ class Pyttsx3Backend:
             raise SpeechError(f"pyttsx3 reported: {'; '.join(errors)}")
         if not wav_path.is_file() or wav_path.stat().st_size <= 44:
             raise SpeechError("pyttsx3 wrote no audio")
-
-    def _engine_for_this_thread(self) -> Any:
-        me = threading.get_ident()
-        if self._engine is None:
-            import pyttsx3
-
-            self._engine = pyttsx3.init("espeak")
-            self._owner = me
-        elif self._owner != me:
-            raise SpeechError("Pyttsx3Backend used from a second thread")
-        return self._engine
 
 
 class EspeakBackend:
@@ -98,6 +105,9 @@ class EspeakBackend:
         exe = shutil.which(self.binary)
         if exe is None:
             raise SpeechError(f"{self.binary} is not installed")
+        # espeak-ng -w silently falls back to English for an unknown voice: check first.
+        if self.voice.split("+")[0].lower() not in _espeak_voices(exe):
+            raise SpeechError(f"{self.binary} has no voice {self.voice!r}")
         amplitude = round(max(0.0, min(self.volume, 2.0)) * 100)
         return [
             exe, "-v", self.voice, "-s", str(self.rate), "-a", str(amplitude),
@@ -129,6 +139,24 @@ class EspeakBackend:
     def phonemes(self, text: str) -> str:
         """espeak-ng's phoneme mnemonics (``-q -x``) for ``text``, as this backend says it."""
         return self.run(text, "-q", "-x")
+
+
+@functools.cache
+def _espeak_voices(exe: str) -> frozenset[str]:
+    """Every name ``exe -v`` accepts: languages, voice names and voice files."""
+    try:
+        listing = subprocess.run(
+            [exe, "--voices"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    names: set[str] = set()
+    for line in listing.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 5:
+            names.update((fields[1], fields[3], fields[4]))
+            names.update(re.findall(r"\(([^ )]+) \d+\)", line))
+    return frozenset(name.lower() for name in names)
 
 
 class SilentBackend:

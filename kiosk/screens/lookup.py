@@ -6,14 +6,17 @@ from sync.ticket import TICKET_DIGITS, group, is_valid_ticket
 
 load_kv("lookup")
 
+PROMPT = "请输入回执上的号码"
+WAITING = "正在查询……"
+
 
 class LookupScreen(Screen):
     digits = StringProperty("")
-    message = StringProperty("请输入回执上的号码")
+    message = StringProperty(PROMPT)
 
     def on_pre_enter(self, *args: object) -> None:
         self.digits = ""
-        self.message = "请输入回执上的号码"
+        self.message = PROMPT
 
     def press(self, key: str) -> None:
         if key == "删除":
@@ -32,5 +35,5 @@ class LookupScreen(Screen):
         elif not is_valid_ticket(self.digits):
             self.message = "号码有误，请对照回执再输一遍"
         else:
-            self.message = "正在查询……"
+            self.message = WAITING
             App.get_running_app().look_up(self.digits)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,16 +32,18 @@ def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def _session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions.begin() as session:
+        yield session
+
+
+Db = Annotated[Session, Depends(_session)]
+
+
 def create_app(db_url: str) -> FastAPI:
     engine: Engine = open_server_engine(db_url)
-    sessions = sessionmaker(engine, expire_on_commit=False)
     app = FastAPI(title="说事厅 central server", version="1")
-
-    def session() -> Iterator[Session]:
-        with sessions.begin() as s:
-            yield s
-
-    Db = Annotated[Session, Depends(session)]
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

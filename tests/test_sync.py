@@ -1,0 +1,85 @@
+"""Sync against the real central server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from sync.client import SyncWorker
+from sync.protocol import API_PREFIX, PushRequest, PushResponse
+from sync.store import Store, SubmissionDraft
+from tests.conftest import CentralServer, shuoshi
+
+
+def _server_rows(server: CentralServer) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(server.db) as db:
+        return db.execute("SELECT uuid, ticket, description FROM central_submissions").fetchall()
+
+
+def test_store_is_wal_with_full_sync(tmp_path: Path) -> None:
+    store = Store(tmp_path / "k.db")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    store.close()
+
+
+def test_same_submission_pushed_twice_exists_once(tmp_path: Path, server: CentralServer) -> None:
+    store = Store(tmp_path / "k.db")
+    stored = store.record_submission(SubmissionDraft("环境卫生", "垃圾没有及时清运"), "0042")
+    batch = PushRequest(kiosk_code="0042", items=store.due_for_push(1e12, 10))
+    outcomes = []
+    for _ in range(2):  # as if the first reply were lost and the kiosk sent it again
+        reply = httpx.post(f"{server.url}{API_PREFIX}/submissions",
+                           content=batch.model_dump_json(),
+                           headers={"content-type": "application/json"})
+        assert reply.status_code == 200
+        outcomes.append(PushResponse.model_validate_json(reply.content).results[0])
+    assert [o.outcome for o in outcomes] == ["accepted", "duplicate"]
+    assert outcomes[0].server_id == outcomes[1].server_id
+    assert _server_rows(server) == [(stored.uuid, stored.ticket, "垃圾没有及时清运")]
+
+    # The worker's own push after that is a duplicate too, and empties the outbox.
+    worker = SyncWorker(store, server_url=server.url, kiosk_code="0042")
+    assert worker.run_once().error == ""
+    assert store.queue_depth() == 0
+    assert len(_server_rows(server)) == 1
+    worker.close()
+    store.close()
+
+
+def test_status_set_by_staff_comes_back(tmp_path: Path, server: CentralServer) -> None:
+    store = Store(tmp_path / "k.db")
+    worker = SyncWorker(store, server_url=server.url, kiosk_code="0042", batch_size=2)
+    tickets = [store.record_submission(SubmissionDraft("噪音扰民", f"第{i}件"), "0042").ticket
+               for i in range(5)]
+    result = worker.run_once()
+    assert (result.pushed, result.waiting, result.error) == (5, 0, "")
+
+    staff = shuoshi("server", "set-status", tickets[3], "议事", "--note", "下周三开协商会",
+                    "--url", server.url)
+    assert staff.returncode == 0, staff.stdout
+    assert worker.run_once().pulled == 1
+    found = store.find_by_ticket(tickets[3])
+    assert found is not None and found.step.label == "议事" and found.step_note == "下周三开协商会"
+    assert store.status_cursor() > 0
+    assert store.find_by_ticket(tickets[0]).step.label == "说事"  # type: ignore[union-attr]
+    worker.close()
+    store.close()
+
+
+def test_server_down_keeps_everything_queued(tmp_path: Path, server: CentralServer) -> None:
+    store = Store(tmp_path / "k.db")
+    store.record_submission(SubmissionDraft("安全隐患", "小巷没有路灯"), "0042")
+    server.stop()
+    worker = SyncWorker(store, server_url=server.url, kiosk_code="0042", timeout=2)
+    result = worker.run_once()
+    assert result.error == "cannot reach the server"
+    assert store.queue_depth() == 1
+    server.start()
+    # The failed attempt pushed the entry's next try into the future; due time has not come.
+    assert store.due_for_push(1e12, 10)
+    worker.close()
+    store.close()
