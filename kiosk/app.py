@@ -38,7 +38,7 @@ class KioskServices:
     hotline: str
 
 
-class KioskApp(App):  # type: ignore[misc]
+class KioskApp(App):
     title = "说事厅"
 
     def __init__(self, services: KioskServices, on_started: Callable[[KioskApp], None] | None = None

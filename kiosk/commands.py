@@ -11,6 +11,7 @@ from types import FrameType
 
 import httpx
 
+from device.printer import ReceiptLayout
 from kiosk.config import AppConfig, load_config
 from kiosk.fonts import find_cjk_font
 from kiosk.kivy_setup import prepare_kivy, register_font
@@ -179,6 +180,6 @@ def run_all(args: argparse.Namespace) -> int:
     return launch(args.config, fullscreen=args.fullscreen)
 
 
-def _layout(cfg: AppConfig, stored: StoredSubmission):  # type: ignore[no-untyped-def]
+def _layout(cfg: AppConfig, stored: StoredSubmission) -> ReceiptLayout:
     return submission_receipt(stored, community=cfg.hall.community, hall=cfg.hall.name,
                               hotline=cfg.hall.hotline)

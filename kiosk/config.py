@@ -211,7 +211,9 @@ def _suggest(loc: tuple[Any, ...]) -> str:
     if model is None:
         return ""
     close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
-    return f' (did you mean "{close[0]}"?)' if close else f"; known keys: {', '.join(model.model_fields)}"
+    if close:
+        return f' (did you mean "{close[0]}"?)'
+    return f"; known keys: {', '.join(model.model_fields)}"
 
 
 def _field_doc(loc: tuple[Any, ...]) -> str:

@@ -6,7 +6,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from device.printer import PrintOutcome, Printer
+from device.printer import Printer, PrintOutcome
 from device.speech import SpeechService, speech_text_for_ticket
 from kiosk.receipt import submission_receipt
 from sync.store import Store, StoredSubmission, SubmissionDraft

@@ -11,6 +11,7 @@ def prepare_kivy(kivy_home: Path, *, width: int, height: int, fullscreen: bool) 
     os.environ["KIVY_HOME"] = str(kivy_home)
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # one log format: the program's own
     from kivy.config import Config
 
     Config.set("kivy", "log_level", "warning")

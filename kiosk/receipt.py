@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from device.printer import QRCode, ReceiptLayout, Rule, Text
-from device.printer import Cut as CutPaper
-from device.printer import Feed as FeedPaper
+from device.printer import Cut, Feed, QRCode, ReceiptLayout, Rule, Text
 from sync.protocol import STEP_LABELS, Step
 from sync.store import StoredSubmission
 from sync.ticket import group
@@ -52,7 +50,7 @@ def submission_receipt(
             Text(f"或拨打说事热线 {hotline}"),
             QRCode(sub.ticket, module_size=6),
             Text("您的个人信息仅用于回复您，不会公开。", align="center"),
-            FeedPaper(3),
-            CutPaper(),
+            Feed(3),
+            Cut(),
         ),
     )

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from kivy.app import App
 
+from device.speech import SpeechService
 from kiosk.intake import Intake
 from kiosk.screens.lookup import PROMPT, WAITING
 from kiosk.walkthrough import Step, expect_screen, shot, tap, type_digits, wait_until
-from device.speech import SpeechService
 
 
 def resident_path(out_dir: Path, category: str, phrase: str, intake: Intake,

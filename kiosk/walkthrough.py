@@ -23,7 +23,7 @@ STEP_TIMEOUT_S = 30.0
 TICK_S = 0.1
 
 
-class _Tap(MotionEvent):  # type: ignore[misc]
+class _Tap(MotionEvent):
     def __init__(self, x: float, y: float) -> None:
         super().__init__("walkthrough", 1, {"x": x / Window.width, "y": y / Window.height},
                          is_touch=True, type_id="touch")
