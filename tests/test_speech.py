@@ -177,7 +177,7 @@ def test_service_speaks_twenty_utterances_in_order(
     assert service.wait_idle(120)
     assert [p.name for p in speaker.played] == [f"{n:04d}.wav" for n in range(1, 21)]
     durations = [_wav_facts(p)[1] for p in speaker.played]
-    assert durations == sorted(durations) and len(set(durations)) == 20
+    assert durations == sorted(durations) and len(set(durations)) == 20, durations
     assert list((tmp_path / "work").iterdir()) == []
 
 
