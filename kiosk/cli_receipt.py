@@ -63,7 +63,8 @@ def run_receipt(args: argparse.Namespace) -> int:
         sample = StoredSubmission(
             uuid="00000000-0000-4000-8000-000000000000", ticket="0001000015", kiosk_code="0001",
             category="房屋设施与管网", description="下水道堵塞", place="3栋2单元",
-            contact_phone="13812341234", created_at=datetime.now().astimezone(),
+            contact_phone="13812341234", masked_phone="138****1234",
+            created_at=datetime.now().astimezone(),
             step=Step.SAY, step_note="", acknowledged=False)
         data = encode_escpos(layout_for(cfg, sample))
         out = args.out or Path("var/receipts/sample.bin")

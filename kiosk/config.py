@@ -52,15 +52,49 @@ class SyncConfig(_Section):
     """Most submissions sent in one request."""
     timeout_seconds: float = Field(gt=0)
     """Give up on one request after this long."""
+    max_batch_bytes: int = Field(ge=10_000, le=5_000_000)
+    """Largest request body the worker builds, in bytes."""
+    signing_key: str
+    """This kiosk's private key (base64), from `shuoshi server add-kiosk`; keep it secret."""
+    ca_file: str
+    """CA certificate file for a private deployment's TLS; empty means the system's CAs."""
 
 
 class PrinterConfig(_Section):
-    kind: Literal["virtual", "file"]
-    """"virtual" writes ESC/POS bytes and a PNG preview; "file" writes to a device node."""
+    kind: Literal["virtual", "file", "serial", "network", "usb", "cups"]
+    """"virtual" writes ESC/POS bytes and a PNG preview; the others talk to a real printer."""
     out_dir: Path
     """Where the virtual printer puts its .bin and .png files."""
     device: str
-    """Device node for kind = "file", such as /dev/usb/lp0."""
+    """Where the printer is: /dev/usb/lp0 (file), /dev/ttyUSB0 (serial), 192.168.1.50:9100
+    (network), 0416:5011 vendor:product in hex (usb), or a CUPS raw queue name (cups)."""
+    profile: str
+    """Printer model from device/printer/profiles.toml, e.g. generic-58-gb18030, raster-80."""
+    baudrate: int = Field(ge=1200, le=921_600)
+    """Serial speed in baud (kind = "serial"); must match the printer's DIP switches."""
+    flow_control: Literal["none", "rtscts", "xonxoff", "dsrdtr"]
+    """Serial flow control (kind = "serial"); most Chinese printers use rtscts or none."""
+    timeout_seconds: float = Field(gt=0, le=60)
+    """Longest wait for one write or read; a dead printer never hangs the kiosk."""
+    retry_seconds: float = Field(gt=0)
+    """How often queued receipts are retried while the printer cannot print."""
+    spool_dir: str
+    """The on-disk print queue; empty means a "print-spool" folder next to out_dir."""
+    state_file: str
+    """JSON file with the printer's last known state; empty means printer-state.json next
+    to out_dir. The sync worker reads it."""
+    status_url: str
+    """If set, a second QR code on the receipt links here; "{ticket}" is replaced by the
+    ticket number, e.g. https://shuoshi.example.gov.cn/t/{ticket}."""
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        from device.printer import load_profiles
+
+        if value not in load_profiles():
+            raise ValueError(f"one of {', '.join(load_profiles())}")
+        return value
 
 
 class SpeechConfig(_Section):

@@ -11,16 +11,22 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
+import tomli_w
 
 from kiosk.config import AppConfig, load_config
 from kiosk.xvfb import virtual_display
+from sync.server.provision import ProvisionError, add_kiosk
 from sync.store import Store
 
 DEMO_DIR = Path("var/demo")
+RUN_CONFIG = Path("var/run.toml")
+LOCAL_SERVER_DB = "sqlite:///var/server.db"
 SERVER_START_TIMEOUT_S = 20.0
 
 
@@ -44,7 +50,7 @@ def _start_server(cfg: AppConfig) -> subprocess.Popen[bytes] | None:
     parsed = urlparse(url)
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "server", "--host",
                              parsed.hostname or "127.0.0.1", "--port", str(parsed.port or 80),
-                             "--db", "sqlite:///var/server.db"])
+                             "--db", LOCAL_SERVER_DB])
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while not _server_up(url):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -54,7 +60,34 @@ def _start_server(cfg: AppConfig) -> subprocess.Popen[bytes] | None:
     return proc
 
 
+def _provisioned(config: Path | None, cfg: AppConfig) -> Path | None:
+    """A config with a signing key: the given one, or one provisioned on the local server."""
+    if cfg.sync.signing_key:
+        return config
+    if RUN_CONFIG.exists():
+        earlier = load_config(RUN_CONFIG)
+        if earlier.sync.signing_key and earlier.sync.server_url == cfg.sync.server_url:
+            return RUN_CONFIG
+    try:
+        code, key = add_kiosk(LOCAL_SERVER_DB, "make run", cfg.hall.kiosk_code)
+    except ProvisionError:
+        code, key = add_kiosk(LOCAL_SERVER_DB, "make run")
+    data: dict[str, Any] = {}
+    if config is not None:
+        with config.open("rb") as f:
+            data = tomllib.load(f)
+    data.setdefault("hall", {})["kiosk_code"] = code
+    data.setdefault("sync", {})["signing_key"] = key
+    RUN_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    RUN_CONFIG.write_text(tomli_w.dumps(data), encoding="utf-8")
+    RUN_CONFIG.chmod(0o600)  # it holds the kiosk's private key
+    print(f"provisioned kiosk {code} on the local server; its config is {RUN_CONFIG}")
+    return RUN_CONFIG
+
+
 def launch(config: Path | None, *, fullscreen: bool) -> int:
+    cfg = load_config(config)
+    config = _provisioned(config, cfg)
     cfg = load_config(config)
     children: list[subprocess.Popen[bytes]] = []
     try:
@@ -106,7 +139,7 @@ def _staff_moves_to_sort(cfg: AppConfig, ticket: str) -> None:
     url = cfg.sync.server_url
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        reply = httpx.post(f"{url}/api/v1/tickets/{ticket}/status",
+        reply = httpx.post(f"{url}/api/v1/staff/tickets/{ticket}/status",
                            json={"step": "sort", "note": "已登记，转居委会协调处理"}, timeout=5)
         if reply.status_code == 200:
             break

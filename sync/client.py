@@ -1,26 +1,52 @@
-"""The sync worker: pushes the outbox to the central server and pulls status changes back.
+"""The sync worker: pushes the outbox to the central server and pulls changes back.
 
 It runs in its own process (``shuoshi sync``) beside the kiosk UI; both share the store.
+Nothing here drops a submission: every failure leaves it in the outbox for a later round,
+except a submission the server refuses as malformed, which is quarantined for staff.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
-import random
+import shutil
+import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 from pydantic import ValidationError
 
-from sync.protocol import API_PREFIX, PushRequest, PushResponse, StatusPage
+from sync.http import ExchangeError, Reply, backoff_delay, exchange
+from sync.inbox import Inbox
+from sync.outbox import Outbox
+from sync.protocol import (
+    API_PREFIX,
+    ChangePage,
+    Heartbeat,
+    PushRequest,
+    PushResponse,
+    QuarantineReport,
+    SubmissionIn,
+)
+from sync.signing import MAX_AGE, KioskSigner
 from sync.store import Store
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BACKOFF_BASE = 2.0
-DEFAULT_BACKOFF_CAP = 300.0
+SOFTWARE_VERSION = "0.1.0"
+# A Pi without a real-time clock boots with a date long past; nothing is signed before this.
+CLOCK_FLOOR = datetime(2026, 1, 1, tzinfo=UTC)
+AUTH_PAUSE_S = 300.0
+RETRY_STATUSES = {408, 409, 425, 429} | set(range(500, 600))
+MALFORMED_STATUSES = {400, 413, 422}
+PULL_PAGE = 200
+JSON = {"content-type": "application/json"}
 
 
 @dataclass
@@ -30,110 +56,205 @@ class RoundResult:
     pushed: int = 0
     waiting: int = 0
     pulled: int = 0
+    quarantined: int = 0
     error: str = ""
 
 
-def backoff_delay(attempts: int, base: float = DEFAULT_BACKOFF_BASE,
-                  cap: float = DEFAULT_BACKOFF_CAP) -> float:
-    """Capped exponential backoff with full jitter."""
-    return random.uniform(0.0, min(cap, base * 2.0 ** min(attempts, 30)))
+class _Paused(Exception):
+    """Sending must stop for now (refused credentials, wrong clock)."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    server_url: str
+    kiosk_code: str
+    signing_key: str
+    batch_size: int = 50
+    max_batch_bytes: int = 256_000
+    timeout: float = 10.0
+    ca_file: Path | None = None
 
 
 class SyncWorker:
-    def __init__(
-        self,
-        store: Store,
-        *,
-        server_url: str,
-        kiosk_code: str,
-        batch_size: int = 50,
-        timeout: float = 10.0,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
+    def __init__(self, store: Store, settings: SyncSettings, *,
+                 transport: httpx.BaseTransport | None = None,
+                 printer_state: Callable[[], str] = lambda: "unknown") -> None:
         self.store = store
-        self.kiosk_code = kiosk_code
-        self.batch_size = batch_size
-        self._attempts = 0
-        self._client = httpx.Client(base_url=server_url, timeout=timeout, transport=transport)
+        self.settings = settings
+        self.outbox = Outbox(store)
+        self.inbox = Inbox(store)
+        self.printer_state = printer_state
+        self._failures = 0
+        verify: ssl.SSLContext | bool = True
+        if settings.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(settings.ca_file))
+        self._client = httpx.Client(
+            base_url=settings.server_url, timeout=settings.timeout, transport=transport,
+            verify=verify, auth=KioskSigner(settings.kiosk_code, settings.signing_key),
+        )
 
     def close(self) -> None:
         self._client.close()
 
     def run_once(self) -> RoundResult:
-        """Push everything that is due, then pull status changes."""
+        """Push what is due, report quarantine, pull changes, send a heartbeat."""
         result = RoundResult()
         try:
-            result.pushed = self._push_all()
+            self._check_clock()
+            result.pushed, result.quarantined = self._push_all()
+            self._report_quarantine()
             result.pulled = self._pull_all()
-            self._attempts = 0
-        except (httpx.HTTPError, ValidationError, ValueError) as exc:
-            result.error = _plain(exc)
-            self._attempts += 1
-        result.waiting = self.store.queue_depth()
+            self._failures = 0
+            self.store.set_state(last_success=_now(), last_error="", paused="")
+        except _Paused as exc:
+            result.error = str(exc)
+            self.store.set_state(last_error=result.error, paused=result.error)
+        except ExchangeError as exc:
+            result.error = str(exc)
+            self._failures += 1
+            self.store.set_state(last_error=result.error)
+        result.waiting = self.outbox.depth()
+        self._heartbeat(result)
         return result
 
     def run_forever(self, interval: float, stop: threading.Event) -> None:
         while not stop.is_set():
             result = self.run_once()
-            if result.error:
-                log.warning("sync round failed: %s (%d waiting)", result.error, result.waiting)
-                stop.wait(backoff_delay(self._attempts))
-            else:
+            if not result.error:
                 stop.wait(interval)
+            elif self.store.get_state("paused"):
+                log.warning("sync paused: %s (%d waiting)", result.error, result.waiting)
+                stop.wait(AUTH_PAUSE_S)
+            else:
+                log.warning("sync round failed: %s (%d waiting)", result.error, result.waiting)
+                stop.wait(max(interval, backoff_delay(self._failures)))
 
-    def _push_all(self) -> int:
-        pushed = 0
-        while True:
-            batch = self.store.due_for_push(time.time(), self.batch_size)
-            if not batch:
-                return pushed
-            body = PushRequest(kiosk_code=self.kiosk_code, items=batch)
-            try:
-                reply = self._client.post(
-                    f"{API_PREFIX}/submissions", content=body.model_dump_json(),
-                    headers={"content-type": "application/json"},
-                )
-                reply.raise_for_status()
-                results = PushResponse.model_validate_json(reply.content).results
-            except (httpx.HTTPError, ValidationError, ValueError) as exc:
-                retry_at = time.time() + backoff_delay(self._attempts)
-                self.store.postpone([str(i.uuid) for i in batch], _plain(exc), retry_at)
-                raise
-            acks = {str(r.uuid): r.server_id for r in results if r.outcome != "rejected"}
-            self.store.acknowledge(acks)
-            rejected = [r for r in results if r.outcome == "rejected"]
-            for r in rejected:
-                # Kept in the outbox, never dropped; quarantine for staff comes with issue 5.
-                self.store.postpone([str(r.uuid)], f"rejected: {r.reason}", time.time() + 3600)
-            pushed += len(acks)
-            if len(batch) < self.batch_size:
-                return pushed
+    # -- push ---------------------------------------------------------------------------
+
+    def _push_all(self) -> tuple[int, int]:
+        pushed = quarantined = 0
+        s = self.settings
+        while batch := self.outbox.due(time.time(), s.batch_size, s.max_batch_bytes):
+            acked, bad = self._push(batch)
+            pushed, quarantined = pushed + acked, quarantined + bad
+            if len(batch) < s.batch_size:
+                break
+        return pushed, quarantined
+
+    def _push(self, batch: list[SubmissionIn]) -> tuple[int, int]:
+        """Send one batch; returns (acknowledged, quarantined). Raises to end the round."""
+        body = PushRequest(kiosk_code=self.settings.kiosk_code, items=batch).model_dump_json()
+        uuids = [str(item.uuid) for item in batch]
+        try:
+            key = hashlib.sha256(body.encode()).hexdigest()  # same batch again -> same key
+            reply = self._call("POST", f"{API_PREFIX}/submissions", content=body.encode(),
+                               headers={**JSON, "idempotency-key": key})
+        except ExchangeError as exc:
+            self.outbox.postpone(uuids, str(exc), time.time() + backoff_delay(self._failures + 1))
+            raise
+        if reply.status in MALFORMED_STATUSES:
+            if len(batch) > 1:  # find the poison item without holding back the rest
+                half = len(batch) // 2
+                a, qa = self._push(batch[:half])
+                b, qb = self._push(batch[half:])
+                return a + b, qa + qb
+            self.outbox.quarantine(uuids[0], f"refused by the server: {reply.detail()}")
+            return 0, 1
+        if reply.status in (401, 403):
+            raise _Paused(f"the server refused this kiosk ({reply.detail()}); sending paused")
+        if reply.status != 200:
+            retry_at = time.time() + max(reply.retry_after or 0.0,
+                                         backoff_delay(self._failures + 1))
+            self.outbox.postpone(uuids, f"server answered {reply.detail()}", retry_at)
+            raise ExchangeError(f"the server answered {reply.status}")
+        try:
+            results = PushResponse.model_validate_json(reply.body).results
+        except ValidationError:
+            self.outbox.postpone(uuids, "reply not understood", time.time() + 5)
+            raise ExchangeError("the server's reply was not understood") from None
+        sent = set(uuids)
+        acks = {str(r.uuid): r.server_id for r in results
+                if r.outcome != "rejected" and str(r.uuid) in sent}
+        self.outbox.acknowledge(acks)
+        rejected = [r for r in results if r.outcome == "rejected" and str(r.uuid) in sent]
+        for r in rejected:
+            self.outbox.quarantine(str(r.uuid), f"refused by the server: {r.reason}")
+        missing = sent - set(acks) - {str(r.uuid) for r in rejected}
+        if missing:  # the server said nothing about these: try again later
+            self.outbox.postpone(sorted(missing), "no answer for this item", time.time() + 5)
+        return len(acks), len(rejected)
+
+    def _report_quarantine(self) -> None:
+        for sub_uuid, ticket, reason in self.outbox.unreported_quarantine():
+            report = QuarantineReport.model_validate(
+                {"uuid": sub_uuid, "ticket": ticket, "reason": reason})
+            reply = self._call("POST", f"{API_PREFIX}/quarantine",
+                               content=report.model_dump_json().encode(), headers=JSON)
+            if reply.status == 200:
+                self.outbox.mark_reported(sub_uuid)
+
+    # -- pull ---------------------------------------------------------------------------
 
     def _pull_all(self) -> int:
         pulled = 0
         while True:
-            since = self.store.status_cursor()
-            reply = self._client.get(
-                f"{API_PREFIX}/status-updates",
-                params={"kiosk": self.kiosk_code, "since": since, "limit": 200},
-            )
-            reply.raise_for_status()
-            page = StatusPage.model_validate_json(reply.content)
-            if page.cursor < since:
-                raise ValueError(f"server cursor went back from {since} to {page.cursor}")
-            self.store.apply_status_updates(page.updates, page.cursor)
-            pulled += len(page.updates)
-            if not page.updates:
+            since = self.inbox.cursor()
+            reply = self._call("GET", f"{API_PREFIX}/changes",
+                               params={"since": since, "limit": PULL_PAGE})
+            if reply.status in (401, 403):
+                raise _Paused(f"the server refused this kiosk ({reply.detail()})")
+            if reply.status != 200:
+                raise ExchangeError(f"the server answered {reply.status} to a pull")
+            try:
+                page = ChangePage.model_validate_json(reply.body)
+            except ValidationError:
+                raise ExchangeError("the server's changes were not understood") from None
+            if page.cursor < since or any(c.seq <= since for c in page.changes):
+                raise ExchangeError(f"the server's cursor went back from {since}")
+            pulled += self.inbox.apply(page.changes, page.cursor)
+            if not page.changes:
                 return pulled
 
+    # -- housekeeping ------------------------------------------------------------------
 
-def _plain(exc: Exception) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return "cannot reach the server"
-    if isinstance(exc, httpx.TimeoutException):
-        return "the server did not answer in time"
-    if isinstance(exc, httpx.HTTPStatusError):
-        return f"the server answered {exc.response.status_code}"
-    if isinstance(exc, ValidationError):
-        return "the server's reply was not understood"
-    return str(exc) or type(exc).__name__
+    def _heartbeat(self, result: RoundResult) -> None:
+        beat = Heartbeat(
+            queue_depth=result.waiting,
+            oldest_unsent_seconds=self.outbox.oldest_unsent_seconds(),
+            quarantined=len(self.outbox.quarantined()),
+            printer_state=self.printer_state()[:40],
+            software_version=SOFTWARE_VERSION,
+            free_disk_bytes=shutil.disk_usage(self.store.path.parent).free,
+            last_error=result.error[:500],
+        )
+        if self.store.get_state("paused") or _clock_wrong():
+            return
+        with contextlib.suppress(ExchangeError):  # the next round sends a fresh one
+            self._call("POST", f"{API_PREFIX}/heartbeat", content=beat.model_dump_json().encode(),
+                       headers=JSON)
+
+    def _check_clock(self) -> None:
+        if _clock_wrong():
+            raise _Paused("the clock is wrong (it shows a date before 2026); set the time")
+        limit = MAX_AGE.total_seconds()
+        if abs(float(self.store.get_state("clock_skew_s") or 0)) > limit:
+            self._call("GET", "/healthz")  # unsigned; its Date header measures the skew again
+            skew = float(self.store.get_state("clock_skew_s") or 0)
+            if abs(skew) > limit:
+                raise _Paused(f"the clock is off by {skew / 60:.0f} minutes from the server's")
+
+    def _call(self, method: str, path: str, **kwargs: object) -> Reply:
+        reply = exchange(self._client, method, path, deadline_s=self.settings.timeout * 3,
+                         **kwargs)  # type: ignore[arg-type]
+        if reply.server_time is not None:
+            skew = datetime.now(UTC).timestamp() - reply.server_time.timestamp()
+            self.store.set_state(clock_skew_s=f"{skew:.0f}")
+        return reply
+
+
+def _clock_wrong() -> bool:
+    return datetime.now(UTC) < CLOCK_FLOOR
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")

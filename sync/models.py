@@ -31,6 +31,10 @@ class Submission(Base):
     step_changed_at: Mapped[str | None]
     server_id: Mapped[int | None]
     acknowledged_at: Mapped[str | None]
+    masked_phone: Mapped[str] = mapped_column(default="匿名")  # kept after the purge
+    voice_path: Mapped[str | None]
+    voice_sha256: Mapped[str | None]
+    purged_at: Mapped[str | None]  # when name, phone and voice were dropped
 
 
 class OutboxEntry(Base):
@@ -45,6 +49,9 @@ class OutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[float] = mapped_column(default=0.0)
     last_error: Mapped[str] = mapped_column(default="")
+    quarantined: Mapped[bool] = mapped_column(default=False)
+    """Refused by the server as malformed: kept for staff, no longer retried."""
+    quarantine_reported: Mapped[bool] = mapped_column(default=False)
 
 
 class TicketCounter(Base):
@@ -63,3 +70,23 @@ class SyncCursor(Base):
 
     name: Mapped[str] = mapped_column(primary_key=True)
     value: Mapped[int]
+
+
+class SyncState(Base):
+    """Small facts about sync for staff: last success, last error, why sending is paused."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[str]
+
+
+class CatalogEntry(Base):
+    """Content pulled from the centre: notices, categories, schedule, service directory."""
+
+    __tablename__ = "catalog"
+
+    kind: Mapped[str] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(primary_key=True)
+    body: Mapped[str]  # JSON
+    seq: Mapped[int]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -95,10 +95,46 @@ class StatusUpdate(_Wire):
     changed_at: datetime
 
 
-class StatusPage(_Wire):
-    updates: list[StatusUpdate]
+ChangeKind = Literal["status", "notice", "category", "schedule", "directory"]
+
+
+class Change(_Wire):
+    """One row of the server's change feed; ``body`` is a StatusUpdate for kind "status"."""
+
+    seq: int
+    kind: ChangeKind
+    key: str = Field(max_length=100)
+    body: dict[str, Any]
+    deleted: bool = False
+
+
+class ChangePage(_Wire):
+    changes: list[Change]
     cursor: int
-    """Pass this back as ``since`` to get the next page."""
+    """Pass this back as ``since`` to get the next page; never lower than the ``since`` sent."""
+
+
+class QuarantineReport(_Wire):
+    uuid: uuid.UUID
+    ticket: str
+    reason: str = Field(max_length=500)
+
+
+class Heartbeat(_Wire):
+    queue_depth: int
+    oldest_unsent_seconds: float
+    quarantined: int
+    printer_state: str = Field(max_length=40)
+    software_version: str = Field(max_length=40)
+    free_disk_bytes: int
+    last_error: str = Field(default="", max_length=500)
+
+
+class AttachmentState(_Wire):
+    sha256: str
+    size: int
+    received: int
+    complete: bool
 
 
 class SetStatusRequest(_Wire):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,15 +17,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.models import OutboxEntry, Submission, SyncCursor, TicketCounter
-from sync.protocol import StatusUpdate, Step, SubmissionIn
+from sync.models import OutboxEntry, Submission, SyncState, TicketCounter
+from sync.privacy import mask_phone
+from sync.protocol import Step
 from sync.ticket import MAX_SEQUENCE, make_ticket
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-STATUS_CURSOR = "status"
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -51,6 +51,7 @@ class StoredSubmission:
     description: str
     place: str
     contact_phone: str | None
+    masked_phone: str
     created_at: datetime
     step: Step
     step_note: str
@@ -129,6 +130,7 @@ class Store:
                 contact_name=draft.contact_name,
                 contact_phone=draft.contact_phone,
                 channel=draft.channel,
+                masked_phone=mask_phone(draft.contact_phone),
                 created_at=datetime.now().astimezone().isoformat(timespec="seconds"),
                 step=Step.SAY.value,
                 step_note="",
@@ -143,62 +145,27 @@ class Store:
             row = s.scalar(select(Submission).where(Submission.ticket == ticket))
             return _stored(row) if row else None
 
-    def queue_depth(self) -> int:
+    def attach_voice(self, sub_uuid: str, path: Path, sha256: str) -> None:
+        """Reference a voice note that is already durably on disk (see sync.files)."""
         with self._tx() as s:
-            return s.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+            row = s.get(Submission, sub_uuid)
+            if row is None:
+                raise KeyError(sub_uuid)
+            row.voice_path, row.voice_sha256 = str(path), sha256
 
-    def due_for_push(self, now: float, limit: int) -> list[SubmissionIn]:
+    def get_state(self, key: str, default: str = "") -> str:
         with self._tx() as s:
-            rows = s.scalars(
-                select(Submission)
-                .join(OutboxEntry, OutboxEntry.submission_uuid == Submission.uuid)
-                .where(OutboxEntry.next_attempt_at <= now)
-                .order_by(OutboxEntry.id)
-                .limit(limit)
-            ).all()
-            return [_wire(r) for r in rows]
+            row = s.get(SyncState, key)
+            return row.value if row else default
 
-    def acknowledge(self, acks: dict[str, int | None]) -> None:
-        """The server holds these submissions (uuid -> server id): drop them from the outbox."""
-        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    def set_state(self, **values: str) -> None:
         with self._tx() as s:
-            for sub_uuid, server_id in acks.items():
-                entry = s.scalar(select(OutboxEntry).where(OutboxEntry.submission_uuid == sub_uuid))
-                if entry is not None:
-                    s.delete(entry)
-                row = s.get(Submission, sub_uuid)
-                if row is not None:
-                    row.server_id = server_id
-                    row.acknowledged_at = stamp
+            for key, value in values.items():
+                s.merge(SyncState(key=key, value=value))
 
-    def postpone(self, uuids: list[str], error: str, next_attempt_at: float) -> None:
-        with self._tx() as s:
-            for entry in s.scalars(
-                select(OutboxEntry).where(OutboxEntry.submission_uuid.in_(uuids))
-            ):
-                entry.attempts += 1
-                entry.last_error = error[:500]
-                entry.next_attempt_at = next_attempt_at
-
-    def status_cursor(self) -> int:
-        with self._tx() as s:
-            row = s.get(SyncCursor, STATUS_CURSOR)
-            return row.value if row else 0
-
-    def apply_status_updates(self, updates: list[StatusUpdate], cursor: int) -> None:
-        """Store the updates and the cursor that brought them in one transaction."""
-        with self._tx() as s:
-            for update in updates:
-                row = s.get(Submission, str(update.uuid))
-                if row is not None:
-                    row.step = update.step.value
-                    row.step_note = update.note
-                    row.step_changed_at = update.changed_at.isoformat(timespec="seconds")
-            current = s.get(SyncCursor, STATUS_CURSOR)
-            if current is None:
-                s.add(SyncCursor(name=STATUS_CURSOR, value=cursor))
-            elif cursor > current.value:
-                current.value = cursor
+    def session(self) -> AbstractContextManager[Session]:
+        """One write transaction (BEGIN IMMEDIATE) for the outbox and inbox."""
+        return self._tx()
 
 
 def _stored(row: Submission) -> StoredSubmission:
@@ -210,24 +177,9 @@ def _stored(row: Submission) -> StoredSubmission:
         description=row.description,
         place=row.place,
         contact_phone=row.contact_phone,
+        masked_phone=row.masked_phone,
         created_at=datetime.fromisoformat(row.created_at),
         step=Step(row.step),
         step_note=row.step_note,
         acknowledged=row.acknowledged_at is not None,
-    )
-
-
-def _wire(row: Submission) -> SubmissionIn:
-    return SubmissionIn(
-        uuid=uuid.UUID(row.uuid),
-        ticket=row.ticket,
-        kiosk_code=row.kiosk_code,
-        category=row.category,
-        description=row.description,
-        place=row.place,
-        urgent=row.urgent,
-        contact_name=row.contact_name,
-        contact_phone=row.contact_phone,
-        channel=row.channel,  # type: ignore[arg-type]
-        created_at=datetime.fromisoformat(row.created_at),
     )

@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from kiosk.xvfb import virtual_display
+from sync.server.provision import add_kiosk
+from sync.signing import KioskSigner
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,6 +38,14 @@ class CentralServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
+
+    def provision(self, code: str = "0042") -> str:
+        """Register a kiosk on this server; returns its private signing key."""
+        _, key = add_kiosk(f"sqlite:///{self.db}", f"test kiosk {code}", code)
+        return key
+
+    def signed_client(self, code: str, key: str) -> httpx.Client:
+        return httpx.Client(base_url=self.url, auth=KioskSigner(code, key), timeout=10)
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -65,7 +75,13 @@ def server(tmp_path: Path) -> Iterator[CentralServer]:
 
 
 @pytest.fixture
-def kiosk_config(tmp_path: Path, server: CentralServer) -> Path:
+def kiosk_key(server: CentralServer) -> str:
+    """Kiosk 0042, provisioned on the test server."""
+    return server.provision("0042")
+
+
+@pytest.fixture
+def kiosk_config(tmp_path: Path, server: CentralServer, kiosk_key: str) -> Path:
     """A kiosk's own config file, with every file under the test's own folder."""
     path = tmp_path / "kiosk.toml"
     path.write_text(
@@ -79,6 +95,7 @@ path = "{tmp_path}/kiosk.db"
 [sync]
 server_url = "{server.url}"
 interval_seconds = 0.5
+signing_key = "{kiosk_key}"
 
 [printer]
 out_dir = "{tmp_path}/receipts"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import httpx
-
-from sync.client import SyncWorker
+from sync.client import SyncSettings, SyncWorker
+from sync.inbox import Inbox
+from sync.outbox import Outbox
 from sync.protocol import API_PREFIX, PushRequest, PushResponse
 from sync.store import Store, SubmissionDraft
 from tests.conftest import CentralServer, shuoshi
@@ -18,6 +18,11 @@ def _server_rows(server: CentralServer) -> list[tuple[str, str, str]]:
         return db.execute("SELECT uuid, ticket, description FROM central_submissions").fetchall()
 
 
+def _worker(store: Store, server: CentralServer, key: str, **kw: object) -> SyncWorker:
+    return SyncWorker(store, SyncSettings(server_url=server.url, kiosk_code="0042",
+                                          signing_key=key, **kw))  # type: ignore[arg-type]
+
+
 def test_store_is_wal_with_full_sync(tmp_path: Path) -> None:
     store = Store(tmp_path / "k.db")
     with store.engine.connect() as conn:
@@ -26,33 +31,37 @@ def test_store_is_wal_with_full_sync(tmp_path: Path) -> None:
     store.close()
 
 
-def test_same_submission_pushed_twice_exists_once(tmp_path: Path, server: CentralServer) -> None:
+def test_same_submission_pushed_twice_exists_once(
+    tmp_path: Path, server: CentralServer, kiosk_key: str
+) -> None:
     store = Store(tmp_path / "k.db")
     stored = store.record_submission(SubmissionDraft("环境卫生", "垃圾没有及时清运"), "0042")
-    batch = PushRequest(kiosk_code="0042", items=store.due_for_push(1e12, 10))
+    batch = PushRequest(kiosk_code="0042", items=Outbox(store).due(1e12, 10))
     outcomes = []
-    for _ in range(2):  # as if the first reply were lost and the kiosk sent it again
-        reply = httpx.post(f"{server.url}{API_PREFIX}/submissions",
-                           content=batch.model_dump_json(),
-                           headers={"content-type": "application/json"})
-        assert reply.status_code == 200
-        outcomes.append(PushResponse.model_validate_json(reply.content).results[0])
+    with server.signed_client("0042", kiosk_key) as client:
+        for _ in range(2):  # as if the first reply were lost and the kiosk sent it again
+            reply = client.post(f"{API_PREFIX}/submissions", content=batch.model_dump_json(),
+                                headers={"content-type": "application/json"})
+            assert reply.status_code == 200, reply.text
+            outcomes.append(PushResponse.model_validate_json(reply.content).results[0])
     assert [o.outcome for o in outcomes] == ["accepted", "duplicate"]
     assert outcomes[0].server_id == outcomes[1].server_id
     assert _server_rows(server) == [(stored.uuid, stored.ticket, "垃圾没有及时清运")]
 
     # The worker's own push after that is a duplicate too, and empties the outbox.
-    worker = SyncWorker(store, server_url=server.url, kiosk_code="0042")
+    worker = _worker(store, server, kiosk_key)
     assert worker.run_once().error == ""
-    assert store.queue_depth() == 0
+    assert Outbox(store).depth() == 0
     assert len(_server_rows(server)) == 1
     worker.close()
     store.close()
 
 
-def test_status_set_by_staff_comes_back(tmp_path: Path, server: CentralServer) -> None:
+def test_status_set_by_staff_comes_back(
+    tmp_path: Path, server: CentralServer, kiosk_key: str
+) -> None:
     store = Store(tmp_path / "k.db")
-    worker = SyncWorker(store, server_url=server.url, kiosk_code="0042", batch_size=2)
+    worker = _worker(store, server, kiosk_key, batch_size=2)
     tickets = [store.record_submission(SubmissionDraft("噪音扰民", f"第{i}件"), "0042").ticket
                for i in range(5)]
     result = worker.run_once()
@@ -64,22 +73,22 @@ def test_status_set_by_staff_comes_back(tmp_path: Path, server: CentralServer) -
     assert worker.run_once().pulled == 1
     found = store.find_by_ticket(tickets[3])
     assert found is not None and found.step.label == "议事" and found.step_note == "下周三开协商会"
-    assert store.status_cursor() > 0
+    assert Inbox(store).cursor() > 0
     assert store.find_by_ticket(tickets[0]).step.label == "说事"  # type: ignore[union-attr]
     worker.close()
     store.close()
 
 
-def test_server_down_keeps_everything_queued(tmp_path: Path, server: CentralServer) -> None:
+def test_server_down_keeps_everything_queued(
+    tmp_path: Path, server: CentralServer, kiosk_key: str
+) -> None:
     store = Store(tmp_path / "k.db")
     store.record_submission(SubmissionDraft("安全隐患", "小巷没有路灯"), "0042")
     server.stop()
-    worker = SyncWorker(store, server_url=server.url, kiosk_code="0042", timeout=2)
+    worker = _worker(store, server, kiosk_key, timeout=2)
     result = worker.run_once()
     assert result.error == "cannot reach the server"
-    assert store.queue_depth() == 1
-    server.start()
-    # The failed attempt pushed the entry's next try into the future; due time has not come.
-    assert store.due_for_push(1e12, 10)
+    assert Outbox(store).depth() == 1
+    assert store.get_state("last_error") == "cannot reach the server"
     worker.close()
     store.close()

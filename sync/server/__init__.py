@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import uvicorn
 
 from sync.server.app import create_app
@@ -10,5 +12,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
-def serve(db_url: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    uvicorn.run(create_app(db_url), host=host, port=port, log_level="warning")
+def serve(db_url: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+          staff_token: str | None = None, attachments_dir: Path = Path("var/attachments")) -> None:
+    app = create_app(db_url, staff_token=staff_token, attachments_dir=attachments_dir)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,150 +1,150 @@
-"""The reference central server: receives submissions, hands status changes back."""
+"""The reference central server: receives submissions, hands status and content back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+import time
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from sqlalchemy import Engine, select
+from fastapi import FastAPI, Header, HTTPException, Query
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync.protocol import (
     API_PREFIX,
+    Change,
+    ChangePage,
+    Heartbeat,
     ItemResult,
     PushRequest,
     PushResponse,
-    SetStatusRequest,
-    StatusPage,
-    StatusUpdate,
+    QuarantineReport,
     Step,
     SubmissionIn,
     TicketStatus,
 )
-from sync.server.db import CentralSubmission, StatusChange, open_server_engine
+from sync.server import attachments, staff
+from sync.server.auth import KioskCode
+from sync.server.db import (
+    CentralSubmission,
+    FeedChange,
+    IdempotentReply,
+    Kiosk,
+    QuarantineRecord,
+    open_server_engine,
+)
+from sync.server.deps import Db, now_iso
 
 MAX_PAGE = 500
+DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 2**20
 
 
-def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions.begin() as session:
-        yield session
-
-
-Db = Annotated[Session, Depends(_session)]
-
-
-def create_app(db_url: str) -> FastAPI:
-    engine: Engine = open_server_engine(db_url)
+def create_app(db_url: str, *, staff_token: str | None = None,
+               attachments_dir: Path = Path("var/attachments"),
+               max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> FastAPI:
     app = FastAPI(title="说事厅 central server", version="1")
-    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    app.state.sessions = sessionmaker(open_server_engine(db_url), expire_on_commit=False)
+    app.state.staff_token = staff_token
+    app.state.attachments_dir = attachments_dir
+    app.state.max_attachment_bytes = max_attachment_bytes
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        return {"status": "ok", "time": now_iso()}
 
     @app.post(f"{API_PREFIX}/submissions", response_model=PushResponse)
-    def push(batch: PushRequest, db: Db) -> PushResponse:
-        return PushResponse(results=[_accept(db, item) for item in batch.items])
+    def push(batch: PushRequest, db: Db, kiosk: KioskCode,
+             idempotency_key: Annotated[str | None, Header(max_length=100)] = None
+             ) -> PushResponse:
+        if batch.kiosk_code != kiosk:
+            raise HTTPException(status_code=403, detail="batch names another kiosk")
+        digest = hashlib.sha256(batch.model_dump_json().encode()).hexdigest()
+        if idempotency_key:
+            earlier = db.get(IdempotentReply, (kiosk, idempotency_key))
+            if earlier is not None:
+                if earlier.request_sha256 != digest:
+                    raise HTTPException(status_code=422,
+                                        detail="Idempotency-Key reused with a different body")
+                return PushResponse.model_validate_json(earlier.body)
+        reply = PushResponse(results=[_accept(db, item, kiosk) for item in batch.items])
+        if idempotency_key:
+            db.add(IdempotentReply(kiosk_code=kiosk, key=idempotency_key, request_sha256=digest,
+                                   body=reply.model_dump_json(), created_at=time.time()))
+        return reply
 
-    @app.get(f"{API_PREFIX}/status-updates", response_model=StatusPage)
-    def status_updates(
-        db: Db,
-        kiosk: Annotated[str, Query(pattern=r"^[0-9]{4}$")],
-        since: Annotated[int, Query(ge=0)] = 0,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    ) -> StatusPage:
-        rows = db.execute(
-            select(StatusChange, CentralSubmission)
-            .join(CentralSubmission, CentralSubmission.id == StatusChange.submission_id)
-            .where(StatusChange.kiosk_code == kiosk, StatusChange.seq > since)
-            .order_by(StatusChange.seq)
-            .limit(limit)
+    @app.get(f"{API_PREFIX}/changes", response_model=ChangePage)
+    def changes(db: Db, kiosk: KioskCode, since: Annotated[int, Query(ge=0)] = 0,
+                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200) -> ChangePage:
+        rows = db.scalars(
+            select(FeedChange)
+            .where(FeedChange.seq > since,
+                   or_(FeedChange.kiosk_code == kiosk, FeedChange.kiosk_code.is_(None)))
+            .order_by(FeedChange.seq).limit(limit)
         ).all()
-        updates = [
-            StatusUpdate(
-                seq=change.seq,
-                ticket=sub.ticket,
-                uuid=sub.uuid,  # type: ignore[arg-type]
-                step=Step(change.step),
-                note=change.note,
-                changed_at=datetime.fromisoformat(change.changed_at),
-            )
-            for change, sub in rows
-        ]
-        return StatusPage(updates=updates, cursor=updates[-1].seq if updates else since)
+        page = [Change(seq=r.seq, kind=r.kind, key=r.key, body=json.loads(r.body),  # type: ignore[arg-type]
+                       deleted=r.deleted) for r in rows]
+        return ChangePage(changes=page, cursor=page[-1].seq if page else since)
 
     @app.get(f"{API_PREFIX}/tickets/{{ticket}}", response_model=TicketStatus)
-    def ticket_status(ticket: str, db: Db) -> TicketStatus:
-        return _status_of(_by_ticket(db, ticket))
+    def ticket_status(ticket: str, db: Db, kiosk: KioskCode) -> TicketStatus:
+        return status_of(by_ticket(db, ticket))
 
-    @app.post(f"{API_PREFIX}/tickets/{{ticket}}/status", response_model=TicketStatus)
-    def set_status(ticket: str, change: SetStatusRequest, db: Db) -> TicketStatus:
-        sub = _by_ticket(db, ticket)
-        stamp = _now()
-        sub.step, sub.step_note, sub.step_changed_at = change.step.value, change.note, stamp
-        db.add(
-            StatusChange(
-                submission_id=sub.id,
-                kiosk_code=sub.kiosk_code,
-                step=change.step.value,
-                note=change.note,
-                changed_at=stamp,
-            )
-        )
-        return _status_of(sub)
+    @app.post(f"{API_PREFIX}/heartbeat")
+    def heartbeat(beat: Heartbeat, db: Db, kiosk: KioskCode) -> dict[str, str]:
+        row = db.get(Kiosk, kiosk)
+        if row is not None:
+            row.heartbeat, row.heartbeat_at = beat.model_dump_json(), now_iso()
+        return {"status": "ok"}
 
+    @app.post(f"{API_PREFIX}/quarantine")
+    def quarantine(report: QuarantineReport, db: Db, kiosk: KioskCode) -> dict[str, str]:
+        db.merge(QuarantineRecord(uuid=str(report.uuid), kiosk_code=kiosk, ticket=report.ticket,
+                                  reason=report.reason, reported_at=now_iso()))
+        return {"status": "ok"}
+
+    app.include_router(staff.router)
+    app.include_router(attachments.router)
     return app
 
 
-def _by_ticket(db: Session, ticket: str) -> CentralSubmission:
+def by_ticket(db: Session, ticket: str) -> CentralSubmission:
     sub = db.scalar(select(CentralSubmission).where(CentralSubmission.ticket == ticket))
     if sub is None:
         raise HTTPException(status_code=404, detail=f"no submission with ticket {ticket}")
     return sub
 
 
-def _status_of(sub: CentralSubmission) -> TicketStatus:
-    return TicketStatus(
-        ticket=sub.ticket,
-        category=sub.category,
-        step=Step(sub.step),
-        note=sub.step_note,
-        changed_at=datetime.fromisoformat(sub.step_changed_at),
-    )
+def status_of(sub: CentralSubmission) -> TicketStatus:
+    return TicketStatus(ticket=sub.ticket, category=sub.category, step=Step(sub.step),
+                        note=sub.step_note, changed_at=datetime.fromisoformat(sub.step_changed_at))
 
 
-def _accept(db: Session, item: SubmissionIn) -> ItemResult:
+def _accept(db: Session, item: SubmissionIn, kiosk: str) -> ItemResult:
     """Store one submission unless its UUID is already here (idempotent push)."""
     existing = db.scalar(select(CentralSubmission).where(CentralSubmission.uuid == str(item.uuid)))
     if existing is not None:
         return ItemResult(uuid=item.uuid, outcome="duplicate", server_id=existing.id)
+    if item.kiosk_code != kiosk or not item.ticket.startswith(kiosk):
+        return ItemResult(uuid=item.uuid, outcome="rejected",
+                          reason="submission does not belong to the kiosk that sent it")
     row = CentralSubmission(
-        uuid=str(item.uuid),
-        ticket=item.ticket,
-        kiosk_code=item.kiosk_code,
-        category=item.category,
-        description=item.description,
-        place=item.place,
-        urgent=item.urgent,
-        contact_name=item.contact_name,
-        contact_phone=item.contact_phone,
-        channel=item.channel,
-        created_at=item.created_at.isoformat(timespec="seconds"),
-        received_at=_now(),
-        step_changed_at=item.created_at.isoformat(timespec="seconds"),
+        uuid=str(item.uuid), ticket=item.ticket, kiosk_code=item.kiosk_code,
+        category=item.category, description=item.description, place=item.place,
+        urgent=item.urgent, contact_name=item.contact_name, contact_phone=item.contact_phone,
+        channel=item.channel, created_at=item.created_at.isoformat(timespec="seconds"),
+        received_at=now_iso(), step_changed_at=item.created_at.isoformat(timespec="seconds"),
     )
     try:
         with db.begin_nested():
             db.add(row)
     except IntegrityError:
-        return ItemResult(
-            uuid=item.uuid, outcome="rejected", reason=f"ticket {item.ticket} is already taken"
-        )
+        return ItemResult(uuid=item.uuid, outcome="rejected",
+                          reason=f"ticket {item.ticket} is already taken")
     return ItemResult(uuid=item.uuid, outcome="accepted", server_id=row.id)
+
+
+__all__ = ["by_ticket", "create_app", "status_of"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, ForeignKey, String, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -33,17 +34,76 @@ class CentralSubmission(ServerBase):
     step_changed_at: Mapped[str]
 
 
-class StatusChange(ServerBase):
-    """Every change of step, numbered; kiosks pull them in ``seq`` order."""
+class FeedChange(ServerBase):
+    """The change feed kiosks pull, numbered by ``seq`` in commit order.
 
-    __tablename__ = "status_changes"
+    ``kiosk_code`` is set for a status change (only that kiosk needs it) and NULL for content
+    every kiosk gets (notices, categories, schedule, service directory).
+    """
+
+    __tablename__ = "feed_changes"
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("central_submissions.id"), index=True)
-    kiosk_code: Mapped[str] = mapped_column(String(4), index=True)
-    step: Mapped[str]
-    note: Mapped[str]
-    changed_at: Mapped[str]
+    kiosk_code: Mapped[str | None] = mapped_column(String(4), index=True)
+    kind: Mapped[str]
+    key: Mapped[str]
+    body: Mapped[str]  # JSON
+    deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class Kiosk(ServerBase):
+    __tablename__ = "kiosks"
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str]
+    public_key: Mapped[str]  # Ed25519, base64
+    created_at: Mapped[str]
+    heartbeat: Mapped[str | None]  # latest Heartbeat as JSON
+    heartbeat_at: Mapped[str | None]
+
+
+class SeenNonce(ServerBase):
+    """Signature nonces seen in the last few minutes: a second use is a replay."""
+
+    __tablename__ = "seen_nonces"
+
+    nonce: Mapped[str] = mapped_column(primary_key=True)
+    kiosk_code: Mapped[str]
+    seen_at: Mapped[float] = mapped_column(index=True)
+
+
+class IdempotentReply(ServerBase):
+    """The reply to a request with an Idempotency-Key, replayed when the key comes again."""
+
+    __tablename__ = "idempotent_replies"
+
+    kiosk_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    key: Mapped[str] = mapped_column(primary_key=True)
+    request_sha256: Mapped[str]
+    body: Mapped[str]
+    created_at: Mapped[float]
+
+
+class QuarantineRecord(ServerBase):
+    """A submission a kiosk could not deliver because this server refused it as malformed."""
+
+    __tablename__ = "quarantine_records"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_code: Mapped[str]
+    ticket: Mapped[str]
+    reason: Mapped[str]
+    reported_at: Mapped[str]
+
+
+class Attachment(ServerBase):
+    __tablename__ = "attachments"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_code: Mapped[str]
+    size: Mapped[int]
+    received: Mapped[int] = mapped_column(default=0)
+    complete: Mapped[bool] = mapped_column(default=False)
 
 
 def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -57,6 +117,8 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def open_server_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _pragmas)

@@ -1,0 +1,60 @@
+"""What comes down from the centre: status changes and content, with the cursor that brought it."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from sync.models import CatalogEntry, Submission, SyncCursor
+from sync.protocol import Change, StatusUpdate
+from sync.store import Store
+
+CHANGES_CURSOR = "changes"
+
+
+class Inbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def cursor(self) -> int:
+        with self.store.session() as s:
+            row = s.get(SyncCursor, CHANGES_CURSOR)
+            return row.value if row else 0
+
+    def apply(self, changes: list[Change], cursor: int) -> int:
+        """Store the changes and the cursor in one transaction; the cursor never goes back."""
+        applied = 0
+        with self.store.session() as s:
+            for change in changes:
+                if change.kind == "status":
+                    try:
+                        update = StatusUpdate.model_validate(change.body)
+                    except ValidationError:
+                        continue  # not ours to understand; skipping it must not stall the feed
+                    row = s.get(Submission, str(update.uuid))
+                    if row is not None:
+                        row.step, row.step_note = update.step.value, update.note
+                        row.step_changed_at = update.changed_at.isoformat(timespec="seconds")
+                elif change.deleted:
+                    existing = s.get(CatalogEntry, (change.kind, change.key))
+                    if existing is not None:
+                        s.delete(existing)
+                else:
+                    s.merge(CatalogEntry(kind=change.kind, key=change.key,
+                                         body=json.dumps(change.body, ensure_ascii=False),
+                                         seq=change.seq))
+                applied += 1
+            current = s.get(SyncCursor, CHANGES_CURSOR)
+            if current is None:
+                s.add(SyncCursor(name=CHANGES_CURSOR, value=cursor))
+            elif cursor > current.value:
+                current.value = cursor
+        return applied
+
+    def catalog(self, kind: str) -> list[dict[str, object]]:
+        with self.store.session() as s:
+            rows = s.scalars(select(CatalogEntry).where(CatalogEntry.kind == kind)
+                             .order_by(CatalogEntry.key)).all()
+            return [json.loads(r.body) for r in rows]

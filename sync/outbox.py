@@ -1,0 +1,145 @@
+"""The outbox: submissions the server has not acknowledged yet (transactional outbox).
+
+An entry leaves the outbox only when the server says it holds the submission. A submission
+the server refuses as malformed is quarantined: kept for staff, reported, never retried and
+never in the way of the others.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from sync.models import OutboxEntry, Submission
+from sync.protocol import SubmissionIn
+from sync.store import Store
+
+
+def wire_of(row: Submission) -> SubmissionIn:
+    return SubmissionIn(
+        uuid=uuid.UUID(row.uuid),
+        ticket=row.ticket,
+        kiosk_code=row.kiosk_code,
+        category=row.category,
+        description=row.description,
+        place=row.place,
+        urgent=row.urgent,
+        contact_name=row.contact_name,
+        contact_phone=row.contact_phone,
+        channel=row.channel,  # type: ignore[arg-type]
+        created_at=datetime.fromisoformat(row.created_at),
+    )
+
+
+class Outbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def due(self, now: float, limit: int, max_bytes: int = 256_000) -> list[SubmissionIn]:
+        """The oldest entries due for sending, at most ``limit`` and about ``max_bytes``."""
+        with self.store.session() as s:
+            rows = s.scalars(
+                select(Submission)
+                .join(OutboxEntry, OutboxEntry.submission_uuid == Submission.uuid)
+                .where(OutboxEntry.next_attempt_at <= now, OutboxEntry.quarantined.is_(False))
+                .order_by(OutboxEntry.id)
+                .limit(limit)
+            ).all()
+            batch: list[SubmissionIn] = []
+            size = 0
+            for row in rows:
+                item = wire_of(row)
+                size += len(item.model_dump_json())
+                if batch and size > max_bytes:
+                    break
+                batch.append(item)
+            return batch
+
+    def depth(self) -> int:
+        with self.store.session() as s:
+            return s.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+
+    def quarantined(self) -> list[tuple[str, str]]:
+        """(ticket, reason) of every quarantined submission, for staff."""
+        with self.store.session() as s:
+            rows = s.execute(
+                select(Submission.ticket, OutboxEntry.last_error)
+                .join(OutboxEntry, OutboxEntry.submission_uuid == Submission.uuid)
+                .where(OutboxEntry.quarantined.is_(True))
+            ).all()
+            return [(t, r) for t, r in rows]
+
+    def oldest_unsent_seconds(self) -> float:
+        with self.store.session() as s:
+            oldest = s.scalar(
+                select(func.min(Submission.created_at))
+                .join(OutboxEntry, OutboxEntry.submission_uuid == Submission.uuid)
+            )
+        if oldest is None:
+            return 0.0
+        return max(0.0, time.time() - datetime.fromisoformat(oldest).timestamp())
+
+    def acknowledge(self, acks: dict[str, int | None]) -> None:
+        """The server holds these (uuid -> server id): out of the outbox, personal data gone."""
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        voices = []
+        with self.store.session() as s:
+            for sub_uuid, server_id in acks.items():
+                entry = s.scalar(select(OutboxEntry).where(OutboxEntry.submission_uuid == sub_uuid))
+                if entry is not None:
+                    s.delete(entry)
+                row = s.get(Submission, sub_uuid)
+                if row is None or row.acknowledged_at is not None:
+                    continue
+                row.server_id, row.acknowledged_at, row.purged_at = server_id, stamp, stamp
+                row.contact_name = row.contact_phone = None
+                if row.voice_path:
+                    voices.append(row.voice_path)
+                row.voice_path = None
+        for path in voices:  # after the commit: a crash here leaves a file nobody references
+            Path(path).unlink(missing_ok=True)
+
+    def postpone(self, uuids: list[str], error: str, next_attempt_at: float) -> None:
+        with self.store.session() as s:
+            for entry in s.scalars(
+                select(OutboxEntry).where(OutboxEntry.submission_uuid.in_(uuids))
+            ):
+                entry.attempts += 1
+                entry.last_error = error[:500]
+                entry.next_attempt_at = next_attempt_at
+
+    def quarantine(self, sub_uuid: str, reason: str) -> None:
+        with self.store.session() as s:
+            entry = s.scalar(select(OutboxEntry).where(OutboxEntry.submission_uuid == sub_uuid))
+            if entry is not None:
+                entry.quarantined, entry.last_error = True, reason[:500]
+
+    def unreported_quarantine(self) -> list[tuple[str, str, str]]:
+        """(uuid, ticket, reason) of quarantined entries the server has not been told about."""
+        with self.store.session() as s:
+            rows = s.execute(
+                select(Submission.uuid, Submission.ticket, OutboxEntry.last_error)
+                .join(OutboxEntry, OutboxEntry.submission_uuid == Submission.uuid)
+                .where(OutboxEntry.quarantined.is_(True),
+                       OutboxEntry.quarantine_reported.is_(False))
+            ).all()
+            return [(u, t, r) for u, t, r in rows]
+
+    def mark_reported(self, sub_uuid: str) -> None:
+        with self.store.session() as s:
+            entry = s.scalar(select(OutboxEntry).where(OutboxEntry.submission_uuid == sub_uuid))
+            if entry is not None:
+                entry.quarantine_reported = True
+
+    def voice_of(self, sub_uuid: str) -> tuple[str, str] | None:
+        """(path, sha256) of a submission's voice note still to upload, if any."""
+        with self.store.session() as s:
+            row = s.get(Submission, sub_uuid)
+            if row is None or not row.voice_path or not row.voice_sha256:
+                return None
+            return row.voice_path, row.voice_sha256
+
