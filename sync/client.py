@@ -22,7 +22,14 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
-from sync.http import ExchangeError, Reply, backoff_delay, exchange
+from sync.http import (
+    DEFAULT_BACKOFF_BASE,
+    DEFAULT_BACKOFF_CAP,
+    ExchangeError,
+    Reply,
+    backoff_delay,
+    exchange,
+)
 from sync.inbox import Inbox
 from sync.outbox import Outbox
 from sync.protocol import (
@@ -36,6 +43,7 @@ from sync.protocol import (
 )
 from sync.signing import MAX_AGE, KioskSigner
 from sync.store import Store
+from sync.upload import AttachmentRefused, upload
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +81,21 @@ class SyncSettings:
     max_batch_bytes: int = 256_000
     timeout: float = 10.0
     ca_file: Path | None = None
+    retry_base_s: float = DEFAULT_BACKOFF_BASE
+    retry_cap_s: float = DEFAULT_BACKOFF_CAP
 
 
 class SyncWorker:
     def __init__(self, store: Store, settings: SyncSettings, *,
                  transport: httpx.BaseTransport | None = None,
-                 printer_state: Callable[[], str] = lambda: "unknown") -> None:
+                 printer_state: Callable[[], str] = lambda: "unknown",
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.store = store
         self.settings = settings
         self.outbox = Outbox(store)
         self.inbox = Inbox(store)
         self.printer_state = printer_state
+        self.clock = clock
         self._failures = 0
         verify: ssl.SSLContext | bool = True
         if settings.ca_file is not None:
@@ -127,7 +139,7 @@ class SyncWorker:
                 stop.wait(AUTH_PAUSE_S)
             else:
                 log.warning("sync round failed: %s (%d waiting)", result.error, result.waiting)
-                stop.wait(max(interval, backoff_delay(self._failures)))
+                stop.wait(max(interval, self._backoff(self._failures)))
 
     # -- push ---------------------------------------------------------------------------
 
@@ -141,8 +153,31 @@ class SyncWorker:
                 break
         return pushed, quarantined
 
+    def _upload_voices(self, batch: list[SubmissionIn]) -> list[SubmissionIn]:
+        """Upload the batch's voice notes; items whose note is not up yet wait for later."""
+        ready = []
+        for item in batch:
+            voice = self.outbox.voice_of(str(item.uuid)) if item.voice_sha256 else None
+            if voice is None:
+                ready.append(item)
+                continue
+            try:
+                upload(self._client, Path(voice[0]), voice[1], deadline_s=self.settings.timeout * 6)
+            except AttachmentRefused as exc:
+                self.outbox.quarantine(str(item.uuid), str(exc))
+                continue
+            except (ExchangeError, OSError) as exc:
+                retry_at = time.time() + self._backoff(self._failures + 1)
+                self.outbox.postpone([str(item.uuid)], f"voice note: {exc}", retry_at)
+                continue
+            ready.append(item)
+        return ready
+
     def _push(self, batch: list[SubmissionIn]) -> tuple[int, int]:
         """Send one batch; returns (acknowledged, quarantined). Raises to end the round."""
+        batch = self._upload_voices(batch)
+        if not batch:
+            return 0, 0
         body = PushRequest(kiosk_code=self.settings.kiosk_code, items=batch).model_dump_json()
         uuids = [str(item.uuid) for item in batch]
         try:
@@ -150,7 +185,7 @@ class SyncWorker:
             reply = self._call("POST", f"{API_PREFIX}/submissions", content=body.encode(),
                                headers={**JSON, "idempotency-key": key})
         except ExchangeError as exc:
-            self.outbox.postpone(uuids, str(exc), time.time() + backoff_delay(self._failures + 1))
+            self.outbox.postpone(uuids, str(exc), time.time() + self._backoff(self._failures + 1))
             raise
         if reply.status in MALFORMED_STATUSES:
             if len(batch) > 1:  # find the poison item without holding back the rest
@@ -164,7 +199,7 @@ class SyncWorker:
             raise _Paused(f"the server refused this kiosk ({reply.detail()}); sending paused")
         if reply.status != 200:
             retry_at = time.time() + max(reply.retry_after or 0.0,
-                                         backoff_delay(self._failures + 1))
+                                         self._backoff(self._failures + 1))
             self.outbox.postpone(uuids, f"server answered {reply.detail()}", retry_at)
             raise ExchangeError(f"the server answered {reply.status}")
         try:
@@ -227,14 +262,20 @@ class SyncWorker:
             free_disk_bytes=shutil.disk_usage(self.store.path.parent).free,
             last_error=result.error[:500],
         )
-        if self.store.get_state("paused") or _clock_wrong():
+        if self.store.get_state("paused") or self._clock_wrong():
             return
         with contextlib.suppress(ExchangeError):  # the next round sends a fresh one
             self._call("POST", f"{API_PREFIX}/heartbeat", content=beat.model_dump_json().encode(),
                        headers=JSON)
 
+    def _backoff(self, attempts: int) -> float:
+        return backoff_delay(attempts, self.settings.retry_base_s, self.settings.retry_cap_s)
+
+    def _clock_wrong(self) -> bool:
+        return self.clock() < CLOCK_FLOOR
+
     def _check_clock(self) -> None:
-        if _clock_wrong():
+        if self._clock_wrong():
             raise _Paused("the clock is wrong (it shows a date before 2026); set the time")
         limit = MAX_AGE.total_seconds()
         if abs(float(self.store.get_state("clock_skew_s") or 0)) > limit:
@@ -247,13 +288,9 @@ class SyncWorker:
         reply = exchange(self._client, method, path, deadline_s=self.settings.timeout * 3,
                          **kwargs)  # type: ignore[arg-type]
         if reply.server_time is not None:
-            skew = datetime.now(UTC).timestamp() - reply.server_time.timestamp()
+            skew = self.clock().timestamp() - reply.server_time.timestamp()
             self.store.set_state(clock_skew_s=f"{skew:.0f}")
         return reply
-
-
-def _clock_wrong() -> bool:
-    return datetime.now(UTC) < CLOCK_FLOOR
 
 
 def _now() -> str:

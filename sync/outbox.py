@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from sync.models import OutboxEntry, Submission
@@ -32,7 +33,13 @@ def wire_of(row: Submission) -> SubmissionIn:
         contact_phone=row.contact_phone,
         channel=row.channel,  # type: ignore[arg-type]
         created_at=datetime.fromisoformat(row.created_at),
+        voice_sha256=row.voice_sha256,
     )
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
 
 
 class Outbox:
@@ -52,7 +59,15 @@ class Outbox:
             batch: list[SubmissionIn] = []
             size = 0
             for row in rows:
-                item = wire_of(row)
+                try:
+                    item = wire_of(row)
+                except ValidationError as exc:  # stored but unsendable: staff must look
+                    entry = s.scalar(select(OutboxEntry)
+                                     .where(OutboxEntry.submission_uuid == row.uuid))
+                    if entry is not None:
+                        entry.quarantined = True
+                        entry.last_error = f"cannot be sent: {_first_error(exc)}"
+                    continue
                 size += len(item.model_dump_json())
                 if batch and size > max_bytes:
                     break

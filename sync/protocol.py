@@ -61,6 +61,8 @@ class SubmissionIn(_Wire):
     contact_phone: str | None = Field(default=None, max_length=20)
     channel: Channel = "kiosk"
     created_at: datetime
+    voice_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """A voice note, uploaded to /attachments before the submission is sent."""
 
     @field_validator("ticket")
     @classmethod

@@ -117,3 +117,11 @@ def display() -> Iterator[str]:
 @pytest.fixture
 def display_env(display: str) -> dict[str, str]:
     return {**os.environ, "DISPLAY": display}
+
+
+@pytest.fixture
+def kiosk_key_only() -> str:
+    """A signing key for tests whose server never checks it (a deliberately bad server)."""
+    from sync.signing import new_private_key
+
+    return new_private_key()

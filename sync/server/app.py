@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, Header, HTTPException, Query
+from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +42,7 @@ from sync.server.db import (
 from sync.server.deps import Db, now_iso
 
 MAX_PAGE = 500
+MAX_REQUEST_BYTES = 2**20
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 2**20
 
 
@@ -51,6 +54,14 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     app.state.staff_token = staff_token
     app.state.attachments_dir = attachments_dir
     app.state.max_attachment_bytes = max_attachment_bytes
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                         ) -> Response:
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_REQUEST_BYTES:
+            return JSONResponse(status_code=413, content={"detail": "request body too large"})
+        return await call_next(request)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -1,0 +1,60 @@
+"""The local store: old databases upgrade in place; files are written durably; privacy."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from sync.files import remove_partial_files, sha256_of, write_durably
+from sync.outbox import Outbox
+from sync.store import Store, SubmissionDraft
+
+OLD_DB = Path(__file__).parent / "data" / "kiosk-rev0001.db"
+
+
+def test_database_from_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "kiosk.db"
+    shutil.copy(OLD_DB, db)
+    store = Store(db)  # migrations run at start-up
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        rows = conn.execute("SELECT ticket, contact_name, contact_phone, masked_phone, purged_at "
+                            "FROM submissions ORDER BY ticket").fetchall()
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    acknowledged, waiting, anonymous = rows
+    # The one the server already had loses name and phone; the masked phone stays.
+    assert acknowledged[1:4] == (None, None, "138****1234") and acknowledged[4]
+    # The one still waiting keeps its phone until the server has it.
+    assert waiting[2:4] == ("13900001111", "139****1111") and waiting[4] is None
+    assert anonymous[3] == "匿名"
+    assert Outbox(store).depth() == 2
+    # And the upgraded store works: a new submission continues the kiosk's sequence.
+    new = store.record_submission(SubmissionDraft("其他", "测试"), "0007")
+    assert new.ticket.startswith("000700004")
+    store.close()
+
+
+def test_acknowledged_submission_drops_personal_data_and_voice(tmp_path: Path) -> None:
+    store = Store(tmp_path / "kiosk.db")
+    stored = store.record_submission(
+        SubmissionDraft("邻里纠纷", "楼上漏水到楼下", contact_name="李大爷",
+                        contact_phone="13812345678"), "0042")
+    voice = write_durably(tmp_path / "voice", f"{stored.uuid}.wav", b"RIFF....WAVEfmt ")
+    store.attach_voice(stored.uuid, voice, sha256_of(voice))
+    Outbox(store).acknowledge({stored.uuid: 7})
+    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
+        row = conn.execute("SELECT contact_name, contact_phone, masked_phone, voice_path, "
+                           "server_id FROM submissions").fetchone()
+    assert row == (None, None, "138****5678", None, 7)
+    assert not voice.exists()
+    store.close()
+
+
+def test_durable_write_leaves_whole_file_or_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "voice"
+    path = write_durably(folder, "note.wav", b"x" * 100_000)
+    assert path.read_bytes() == b"x" * 100_000
+    (folder / ".note2.wav.abc.part").write_bytes(b"half")  # what a crash mid-write leaves
+    assert remove_partial_files(folder) == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["note.wav"]
