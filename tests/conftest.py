@@ -35,6 +35,7 @@ def free_port() -> int:
 class CentralServer:
     def __init__(self, db: Path) -> None:
         self.db = db
+        self.attachments = db.parent / "attachments"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -50,7 +51,7 @@ class CentralServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "server", "--port", str(self.port),
-             "--db", f"sqlite:///{self.db}"], cwd=REPO)
+             "--db", f"sqlite:///{self.db}", "--attachments", str(self.attachments)], cwd=REPO)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
