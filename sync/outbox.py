@@ -74,6 +74,10 @@ class Outbox:
                 batch.append(item)
             return batch
 
+    def queued_uuids(self) -> set[str]:
+        with self.store.session() as s:
+            return set(s.scalars(select(OutboxEntry.submission_uuid)))
+
     def depth(self) -> int:
         with self.store.session() as s:
             return s.scalar(select(func.count()).select_from(OutboxEntry)) or 0

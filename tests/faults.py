@@ -81,6 +81,13 @@ class FaultProxy:
                 await reader.read(1)
                 _reset(writer)
                 return
+            if mode.startswith("status:"):  # a proxy or gateway answering for the server
+                await reader.read(65536)
+                status = int(mode.split(":")[1])
+                writer.write(f"HTTP/1.1 {status} X\r\nretry-after: 1\r\ncontent-length: 0\r\n"
+                             "connection: close\r\n\r\n".encode())
+                await writer.drain()
+                return
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
             if mode == "delay":
                 await asyncio.sleep(self.delay_s)
