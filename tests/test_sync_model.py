@@ -30,7 +30,7 @@ NETWORK = ["pass", "drop", "reset", "swallow", "truncate", "status:503", "status
            "status:500"]
 
 
-def test_sync_state_machine(server: CentralServer) -> None:
+def test_soak_sync_state_machine(server: CentralServer) -> None:
     mode = ["pass"]
     one_per_request = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
 
