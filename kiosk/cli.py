@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from kiosk import cli_receipt, cli_sync, commands
+from kiosk import cli_printer, cli_receipt, cli_sync, commands
 from kiosk.config import ConfigError
 from kiosk.fonts import MissingFontError
 
@@ -19,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     commands.register(sub)
     cli_receipt.register(sub)
+    cli_printer.register(sub)
     cli_sync.register(sub)
     return parser
 

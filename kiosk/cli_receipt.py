@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from device.printer import ReceiptLayout, encode_escpos, render_png
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from device.printer import (
+    PrinterState,
+    PrintJob,
+    PrintWorker,
+    ReceiptLayout,
+    encode_receipt,
+    get_profile,
+    load_profiles,
+    render_png,
+)
 from kiosk.config import AppConfig, load_config
 from kiosk.fonts import find_cjk_font
-from kiosk.receipt import submission_receipt
-from kiosk.wiring import build_printer
+from kiosk.receipt import (
+    BookEntry,
+    printer_test_page,
+    queue_slip,
+    record_book,
+    submission_receipt,
+)
+from kiosk.wiring import build_glyphs, build_print_worker, hall_info
+from sync.models import Submission
 from sync.protocol import Step
 from sync.store import Store, StoredSubmission, SubmissionDraft
-from sync.ticket import normalize
+from sync.ticket import group, is_valid_ticket, normalize
+
+SAMPLE_KINDS = ("receipt", "reprint", "queue", "book", "test")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,58 +50,131 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     r = sub.add_parser("receipt", help="render or print a receipt")
     r.add_argument("--config", type=Path, help="TOML file layered over the defaults")
-    r.add_argument("action", choices=["sample", "print"])
+    r.add_argument("action", choices=["sample", "print", "book"],
+                   help="sample: bytes + preview of a sample; print TICKET; book: 记录簿")
     r.add_argument("ticket", nargs="?", default="")
+    r.add_argument("--reprint", action="store_true", help="mark it 补打 with the time")
+    r.add_argument("--profile", choices=list(load_profiles()),
+                   help="printer profile for the sample (default: the configured one)")
+    r.add_argument("--kind", choices=SAMPLE_KINDS, default="receipt",
+                   help="which sample to render")
+    r.add_argument("--date", type=date.fromisoformat, help="day of the record book (today)")
     r.add_argument("--out", type=Path, help="write the ESC/POS bytes here")
     r.add_argument("--png", type=Path, help="write a preview image here")
     r.set_defaults(handler=run_receipt)
 
 
-def layout_for(cfg: AppConfig, stored: StoredSubmission) -> ReceiptLayout:
-    return submission_receipt(stored, community=cfg.hall.community, hall=cfg.hall.name,
-                              hotline=cfg.hall.hotline)
+def sample_submission(now: datetime) -> StoredSubmission:
+    return StoredSubmission(
+        uuid="00000000-0000-4000-8000-000000000000", ticket="0001000015", kiosk_code="0001",
+        category="房屋设施与管网", description="下水道堵塞，污水漫到楼道口，晚上气味很大，"
+        "老人小孩进出不方便，希望尽快疏通。", place="3栋2单元", contact_phone="13812341234",
+        masked_phone="138****1234", created_at=now, step=Step.SAY, step_note="",
+        acknowledged=False)
+
+
+def sample_layout(cfg: AppConfig, kind: str, profile_name: str) -> ReceiptLayout:
+    now = datetime.now().astimezone()
+    profile = get_profile(profile_name)
+    hall = hall_info(cfg).text
+    if kind in ("receipt", "reprint"):
+        return submission_receipt(sample_submission(now), hall, columns=profile.columns,
+                                  reprinted_at=now if kind == "reprint" else None)
+    if kind == "queue":
+        return queue_slip(12, hall, waiting=3, now=now, columns=profile.columns)
+    if kind == "book":
+        entries = [BookEntry("0001000015", now, "房屋设施与管网", Step.SAY),
+                   BookEntry("0001000023", now, "停车出行", Step.SORT)]
+        return record_book(entries, hall, day=now.date(), printed_at=now,
+                           columns=profile.columns)
+    return printer_test_page(profile, now=now, device=cfg.printer.kind)
+
+
+def print_now(worker: PrintWorker, job: PrintJob) -> int:
+    """Send the queue now from this process; say plainly where the job ended up."""
+    worker.drain()
+    if job.job_id in worker.spool.job_ids("done"):
+        print(f"printed {job.name}")
+        return 0
+    outcome = worker.last_outcome
+    detail = outcome.detail if outcome else "not sent"
+    if job.job_id in worker.spool.job_ids("held"):
+        print(f"{job.name} may be half printed ({detail}); check the paper and reprint")
+        return 1
+    state = outcome.state if outcome else PrinterState.UNKNOWN
+    print(f"{job.name} is queued: {state.label} ({detail}); the kiosk prints it when the "
+          "printer is back")
+    return 1
 
 
 def run_submit(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     font = find_cjk_font(cfg.screen.font)
     store = Store(cfg.store.path)
-    draft = SubmissionDraft(category=args.category, description=args.description,
-                            place=args.place, contact_phone=args.phone, channel=args.channel)
-    stored = store.record_submission(draft, cfg.hall.kiosk_code)
+    try:
+        draft = SubmissionDraft(category=args.category, description=args.description,
+                                place=args.place, contact_phone=args.phone,
+                                channel=args.channel)
+        stored = store.record_submission(draft, cfg.hall.kiosk_code)
+    finally:
+        store.close()
     print(f"SUBMITTED {stored.ticket}", flush=True)
-    outcome = build_printer(cfg, font).print_receipt(layout_for(cfg, stored),
-                                                     job_name=f"receipt-{stored.ticket}")
-    print(f"receipt: {', '.join(map(str, outcome.files)) if outcome.ok else outcome.detail}")
-    store.close()
+    worker = build_print_worker(cfg, font)
+    layout = submission_receipt(stored, hall_info(cfg).text,
+                                columns=worker.printer.profile.columns)
+    job = worker.submit(f"receipt-{stored.ticket}", layout, label=stored.ticket)
+    print_now(worker, job)
     return 0
+
+
+def _book_entries(store: Store, day: date) -> list[BookEntry]:
+    with Session(store.engine) as session:
+        rows = session.scalars(select(Submission)
+                               .where(Submission.created_at.startswith(day.isoformat()))
+                               .order_by(Submission.ticket)).all()
+        return [BookEntry(row.ticket, datetime.fromisoformat(row.created_at), row.category,
+                          Step(row.step)) for row in rows]
 
 
 def run_receipt(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     font = find_cjk_font(cfg.screen.font)
     if args.action == "sample":
-        sample = StoredSubmission(
-            uuid="00000000-0000-4000-8000-000000000000", ticket="0001000015", kiosk_code="0001",
-            category="房屋设施与管网", description="下水道堵塞", place="3栋2单元",
-            contact_phone="13812341234", masked_phone="138****1234",
-            created_at=datetime.now().astimezone(),
-            step=Step.SAY, step_note="", acknowledged=False)
-        data = encode_escpos(layout_for(cfg, sample))
+        profile = get_profile(args.profile or cfg.printer.profile)
+        glyphs = build_glyphs(font)
+        data = encode_receipt(sample_layout(cfg, args.kind, profile.name), profile, glyphs)
         out = args.out or Path("var/receipts/sample.bin")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
-        print(f"{out} ({len(data)} bytes)")
+        print(f"{out} ({len(data)} bytes, profile {profile.name})")
         if args.png:
-            print(render_png(data, font, args.png))
+            print(render_png(data, glyphs, args.png, profile.paper_dots))
         return 0
+    worker = build_print_worker(cfg, font)
+    hall = hall_info(cfg).text
+    columns = worker.printer.profile.columns
     store = Store(cfg.store.path)
-    stored = store.find_by_ticket(normalize(args.ticket))
-    store.close()
+    try:
+        if args.action == "book":
+            day = args.date or date.today()
+            now = datetime.now().astimezone()
+            layout = record_book(_book_entries(store, day), hall, day=day, printed_at=now,
+                                 columns=columns)
+            return print_now(worker, worker.submit(f"book-{day:%Y%m%d}", layout))
+        ticket = normalize(args.ticket)
+        if not is_valid_ticket(ticket):
+            print(f"not a ticket number: {args.ticket!r} (10 digits with a valid check digit)")
+            return 2
+        stored = store.find_by_ticket(ticket)
+    finally:
+        store.close()
     if stored is None:
-        print(f"no submission with ticket {args.ticket} on this kiosk")
+        print(f"no submission with ticket {group(ticket)} on this kiosk")
         return 1
-    outcome = build_printer(cfg, font).print_receipt(layout_for(cfg, stored),
-                                                     job_name=f"reprint-{stored.ticket}")
-    print(", ".join(map(str, outcome.files)) if outcome.ok else outcome.detail)
-    return 0 if outcome.ok else 1
+    when = datetime.now().astimezone() if args.reprint else None
+    layout = submission_receipt(stored, hall, columns=columns, reprinted_at=when)
+    name = f"{'reprint' if args.reprint else 'receipt'}-{ticket}"
+    job = worker.submit(name, layout, label=ticket)
+    if args.reprint:
+        worker.spool.resolve_held(ticket)
+    return print_now(worker, job)

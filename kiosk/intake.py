@@ -1,18 +1,26 @@
-"""What happens on 提交: store first, then print and speak, never losing the submission."""
+"""What happens on 提交: store first, then queue the receipt and speak; nothing is lost.
+
+The receipt goes into the on-disk print queue right after the commit and the printer
+worker prints it in the background, so a slow, offline or paperless printer never holds
+up the screen, and the resident always sees and hears the ticket number.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from device.printer import Printer, PrintOutcome
+from device.printer import PrinterReport, PrintJob, PrintWorker
 from device.speech import SpeechService, speech_text_for_ticket
-from kiosk.receipt import submission_receipt
+from kiosk.receipt import HallText, submission_receipt
 from sync.store import Store, StoredSubmission, SubmissionDraft
 from sync.ticket import group
 
 log = logging.getLogger(__name__)
+
+NO_RECEIPT = "打印机暂时不能出回执，回执已保存，请找工作人员补打。"
 
 
 @dataclass(frozen=True)
@@ -21,48 +29,67 @@ class HallInfo:
     name: str
     hotline: str
     kiosk_code: str
+    status_url: str = ""
+
+    @property
+    def text(self) -> HallText:
+        return HallText(self.community, self.name, self.hotline, self.status_url)
 
 
 class Intake:
-    """Takes a resident's submission down: durable commit, receipt, spoken confirmation."""
+    """Takes a resident's submission down: durable commit, queued receipt, spoken number."""
 
-    def __init__(
-        self, store: Store, printer: Printer, speech: SpeechService, hall: HallInfo
-    ) -> None:
+    def __init__(self, store: Store, printer: PrintWorker, speech: SpeechService,
+                 hall: HallInfo) -> None:
         self.store = store
         self.printer = printer
         self.speech = speech
         self.hall = hall
-        self.last_print: PrintOutcome | None = None
-        self._print_threads: list[threading.Thread] = []
+        self._jobs: list[str] = []
+
+    @property
+    def printer_report(self) -> PrinterReport:
+        """The printer's last known state, for the screen (and the heartbeat)."""
+        return self.printer.report
+
+    def on_printer_report(self, callback: Callable[[PrinterReport], None]) -> None:
+        """Called from the printer thread when the state changes (use Clock for the UI)."""
+        self.printer.on_report = callback
 
     def submit(self, draft: SubmissionDraft) -> StoredSubmission:
-        """Commit durably, then print and speak in the background; returns the stored record."""
+        """Commit durably, queue the receipt, speak the number; returns at once."""
         stored = self.store.record_submission(draft, self.hall.kiosk_code)
-        thread = threading.Thread(target=self._print, args=(stored,), name="receipt", daemon=True)
-        self._print_threads.append(thread)
-        thread.start()
+        queued = self._queue(stored, reprinted_at=None) is not None
         self.speech.say(
             f"提交成功。您的回执号码是：{speech_text_for_ticket(group(stored.ticket))}。"
             "请取走回执，凭号码查询进度。"
         )
+        if not queued or not self.printer.report.state.can_print:
+            self.speech.say(NO_RECEIPT)
         return stored
 
-    def reprint(self, ticket: str) -> PrintOutcome | None:
+    def reprint(self, ticket: str) -> PrintJob | None:
+        """Queue a 补打 receipt for ``ticket``; None if this kiosk does not know it."""
         stored = self.store.find_by_ticket(ticket)
-        return self._print(stored) if stored else None
+        if stored is None:
+            return None
+        job = self._queue(stored, reprinted_at=datetime.now().astimezone())
+        if job is not None:
+            self.printer.spool.resolve_held(ticket)
+        return job
 
     def wait_printed(self, timeout: float) -> bool:
-        for thread in self._print_threads:
-            thread.join(timeout)
-        return not any(t.is_alive() for t in self._print_threads)
+        """True once every receipt queued here was sent (or tried) at least once."""
+        return self.printer.wait_attempted(self._jobs, timeout)
 
-    def _print(self, stored: StoredSubmission) -> PrintOutcome:
-        layout = submission_receipt(
-            stored, community=self.hall.community, hall=self.hall.name, hotline=self.hall.hotline
-        )
-        outcome = self.printer.print_receipt(layout, job_name=f"receipt-{stored.ticket}")
-        if not outcome.ok:
-            log.warning("receipt for a submission was not printed: %s", outcome.detail)
-        self.last_print = outcome
-        return outcome
+    def _queue(self, stored: StoredSubmission, reprinted_at: datetime | None) -> PrintJob | None:
+        layout = submission_receipt(stored, self.hall.text, columns=self.printer.printer.profile
+                                    .columns, reprinted_at=reprinted_at)
+        name = f"{'reprint' if reprinted_at else 'receipt'}-{stored.ticket}"
+        try:
+            job = self.printer.submit(name, layout, label=stored.ticket)
+        except OSError as error:  # disk trouble: the submission itself is already safe
+            log.error("could not queue receipt %s: %s", name, error)
+            return None
+        self._jobs.append(job.job_id)
+        return job

@@ -17,7 +17,7 @@ from device.printer import (
     DecodedText,
     EscPosDecodeError,
     Feed,
-    FilePrinter,
+    LinkPrinter,
     QRCode,
     ReceiptLayout,
     Rule,
@@ -27,9 +27,11 @@ from device.printer import (
     decode_escpos,
     decoded_text,
     encode_escpos,
+    get_profile,
     make_printer,
     render_png,
 )
+from device.printer.links import DeviceNodeLink
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 needs_font = pytest.mark.skipif(not FONT.exists(), reason="CJK font not installed")
@@ -75,8 +77,8 @@ def test_round_trip_keeps_text_scale_align_bold_qr_and_cut() -> None:
 def test_bytes_use_chinese_mode_gb18030_and_native_qr() -> None:
     data = encode_escpos(SAMPLE)
 
-    assert data.startswith(b"\x1b@")
-    assert b"\x1c&" + "说事回执".encode("gb18030") + b"\x1c." in data
+    assert data.startswith(b"\x1b@\x1c&")  # Chinese mode once, for the whole receipt
+    assert "说事回执".encode("gb18030") + b"\n" in data
     assert "环境卫生".encode("gb18030") in data
     assert "说".encode("gb18030") == b"\xcb\xb5"
     assert b"\x1d!\x22" in data  # scale 3: width and height multiplier 3
@@ -96,7 +98,7 @@ def test_control_characters_cannot_inject_commands() -> None:
 
 
 def test_rule_follows_paper_columns() -> None:
-    data = encode_escpos(ReceiptLayout((Rule(),), columns=32))
+    data = encode_escpos(ReceiptLayout((Rule(),)), get_profile("generic-58-gb18030"))
 
     assert decoded_text(data) == "-" * 32
 
@@ -107,7 +109,7 @@ def test_decoder_skips_known_commands_it_does_not_render() -> None:
     data = encode_escpos(SAMPLE) + extras + b"abc\n"
 
     texts = _texts(data)
-    assert texts[-1].text == "abc"
+    assert texts[-1].text == "abc"  # ESC 2, ESC t, GS v 0, DLE EOT were skipped or drawn
     assert (texts[-1].runs[0].width, texts[-1].runs[0].height, texts[-1].bold) == (2, 2, True)
 
 
@@ -172,11 +174,12 @@ def test_different_chinese_text_draws_different_glyphs(tmp_path: Path) -> None:
 @needs_font
 def test_virtual_printer_writes_exact_bytes_and_png(tmp_path: Path) -> None:
     out_dir = tmp_path / "receipts"
-    outcome = VirtualPrinter(out_dir, FONT).print_receipt(SAMPLE, "1234567890")
+    data = encode_escpos(SAMPLE)
+    outcome = VirtualPrinter(out_dir, FONT).send(data, "1234567890")
 
     assert outcome.ok, outcome.detail
     assert outcome.files == (out_dir / "1234567890.bin", out_dir / "1234567890.png")
-    assert outcome.files[0].read_bytes() == encode_escpos(SAMPLE)
+    assert outcome.files[0].read_bytes() == data
     with Image.open(outcome.files[1]) as image:
         assert [code.text for code in zxingcpp.read_barcodes(image)] == ["1234567890"]
     assert sorted(path.name for path in out_dir.iterdir()) == ["1234567890.bin", "1234567890.png"]
@@ -185,16 +188,16 @@ def test_virtual_printer_writes_exact_bytes_and_png(tmp_path: Path) -> None:
 def test_virtual_printer_reports_unwritable_folder_without_raising(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    outcome = VirtualPrinter(blocker / "receipts", FONT).print_receipt(SAMPLE, "1")
+    outcome = VirtualPrinter(blocker / "receipts", FONT).send(encode_escpos(SAMPLE), "1")
 
-    assert not outcome.ok
+    assert not outcome.ok and not outcome.maybe_printed
     assert outcome.files == ()
     assert "could not save receipt 1" in outcome.detail
     assert "not a folder" in outcome.detail
 
 
 def test_virtual_printer_reports_missing_font_but_keeps_bytes(tmp_path: Path) -> None:
-    outcome = VirtualPrinter(tmp_path, tmp_path / "missing.ttf").print_receipt(SAMPLE, "7")
+    outcome = VirtualPrinter(tmp_path, tmp_path / "missing.ttf").send(encode_escpos(SAMPLE), "7")
 
     assert not outcome.ok
     assert outcome.files == (tmp_path / "7.bin",)
@@ -204,40 +207,51 @@ def test_virtual_printer_reports_missing_font_but_keeps_bytes(tmp_path: Path) ->
 
 def test_virtual_printer_rejects_path_like_job_names(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="plain file name"):
-        VirtualPrinter(tmp_path, FONT).print_receipt(SAMPLE, "../escape")
+        VirtualPrinter(tmp_path, FONT).send(b"", "../escape")
 
 
-def test_file_printer_writes_exactly_the_encoded_bytes(tmp_path: Path) -> None:
+def _node_printer(path: Path) -> LinkPrinter:
+    return LinkPrinter(DeviceNodeLink(str(path), timeout=1.0), get_profile("generic-80-gb18030"))
+
+
+def test_device_node_printer_writes_exactly_the_encoded_bytes(tmp_path: Path) -> None:
     device = tmp_path / "lp0"
-    outcome = FilePrinter(device).print_receipt(SAMPLE, "1")
+    device.write_bytes(b"")
+    outcome = _node_printer(device).send(encode_escpos(SAMPLE), "1")
 
     assert outcome.ok, outcome.detail
     assert device.read_bytes() == encode_escpos(SAMPLE)
 
 
-def test_file_printer_reports_missing_device(tmp_path: Path) -> None:
-    outcome = FilePrinter(tmp_path / "no" / "lp0").print_receipt(SAMPLE, "1")
+def test_device_node_printer_reports_missing_device(tmp_path: Path) -> None:
+    outcome = _node_printer(tmp_path / "no" / "lp0").send(encode_escpos(SAMPLE), "1")
 
-    assert not outcome.ok
+    assert not outcome.ok and not outcome.maybe_printed
     assert "no such file or folder" in outcome.detail
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_file_printer_reports_write_failure() -> None:
-    outcome = FilePrinter(Path("/dev/full")).print_receipt(SAMPLE, "1")
+def test_device_node_printer_reports_write_failure() -> None:
+    outcome = _node_printer(Path("/dev/full")).send(encode_escpos(SAMPLE), "1")
 
     assert not outcome.ok
-    assert "disk full" in outcome.detail
+    assert "no space" in outcome.detail.lower()
 
 
 def test_make_printer_kinds(tmp_path: Path) -> None:
-    assert isinstance(make_printer("virtual", out_dir=tmp_path, font_path=FONT), VirtualPrinter)
-    file_printer = make_printer("file", out_dir=tmp_path, font_path=FONT, device_path=tmp_path)
-    assert isinstance(file_printer, FilePrinter)
-    with pytest.raises(ValueError, match="needs device_path"):
-        make_printer("file", out_dir=tmp_path, font_path=FONT)
-    with pytest.raises(ValueError, match="unknown printer kind 'usb'"):
-        make_printer("usb", out_dir=tmp_path, font_path=FONT)
+    profile = get_profile("generic-58-gb18030")
+    virtual = make_printer("virtual", profile=profile, out_dir=tmp_path, fonts=FONT)
+    assert isinstance(virtual, VirtualPrinter) and virtual.profile is profile
+    for kind, device in (("file", "/dev/usb/lp0"), ("serial", "/dev/ttyUSB0"),
+                         ("network", "10.0.0.5:9100"), ("usb", "0416:5011"), ("cups", "pos")):
+        printer = make_printer(kind, profile=profile, out_dir=tmp_path, fonts=FONT, device=device)
+        assert isinstance(printer, LinkPrinter)
+    with pytest.raises(ValueError, match="needs device"):
+        make_printer("file", profile=profile, out_dir=tmp_path, fonts=FONT)
+    with pytest.raises(ValueError, match="unknown printer kind 'lpt'"):
+        make_printer("lpt", profile=profile, out_dir=tmp_path, fonts=FONT, device="x")
+    with pytest.raises(ValueError, match="hexadecimal"):
+        make_printer("usb", profile=profile, out_dir=tmp_path, fonts=FONT, device="epson:x")
 
 
 def test_layout_rejects_out_of_range_values() -> None:

@@ -1,7 +1,8 @@
 """Decode ESC/POS bytes back into what a printer would put on paper.
 
-Renders the subset written by ``escpos.encode_escpos`` (text with align, bold, size
-and Chinese mode; QR codes; feeds; cuts) and skips other known commands by length.
+Decodes what ``escpos.encode_escpos`` writes (text with align, bold, size and Chinese
+mode; inline bit images; raster images; QR codes; feeds; cuts) and skips other known
+commands by length.
 """
 
 from __future__ import annotations
@@ -38,10 +39,24 @@ class TextRun:
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An ESC * bit image inside a text line: ``columns`` of 24 dots, 3 bytes each."""
+
+    width: int
+    columns: bytes
+    text = "\ufffc"  # stands for the image in ``DecodedText.text``
+    height = 1
+    bold = False
+
+
+Run: TypeAlias = TextRun | InlineImage
+
+
+@dataclass(frozen=True)
 class DecodedText:
     """One printed line (ended by LF); alignment is the one in force at its start."""
 
-    runs: tuple[TextRun, ...]
+    runs: tuple[Run, ...]
     align: Align = "left"
 
     @property
@@ -50,12 +65,16 @@ class DecodedText:
 
     @property
     def scale(self) -> int:
-        """The largest width or height multiplier on the line."""
-        return max(max(run.width, run.height) for run in self.runs)
+        """The largest width or height multiplier of the line's characters."""
+        return max([1] + [max(r.width, r.height) for r in self.runs if isinstance(r, TextRun)])
 
     @property
     def bold(self) -> bool:
-        return all(run.bold for run in self.runs)
+        return all(run.bold for run in self.runs if isinstance(run, TextRun))
+
+    @property
+    def images(self) -> tuple[InlineImage, ...]:
+        return tuple(run for run in self.runs if isinstance(run, InlineImage))
 
 
 @dataclass(frozen=True)
@@ -67,8 +86,21 @@ class DecodedQR:
 
 
 @dataclass(frozen=True)
+class DecodedImage:
+    """A GS v 0 raster image: ``width_bytes`` * 8 dots wide, rows packed MSB first."""
+
+    width_bytes: int
+    height: int
+    data: bytes
+    align: Align = "left"
+
+
+@dataclass(frozen=True)
 class DecodedFeed:
+    """Blank paper: ``lines`` text lines (ESC d, LF) plus ``dots`` (ESC J)."""
+
     lines: int
+    dots: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,7 +109,7 @@ class DecodedCut:
     feed_dots: int = 0
 
 
-Decoded: TypeAlias = DecodedText | DecodedQR | DecodedFeed | DecodedCut
+Decoded: TypeAlias = DecodedText | DecodedQR | DecodedImage | DecodedFeed | DecodedCut
 
 
 @dataclass
@@ -91,7 +123,7 @@ class _State:
     qr_level: str = "L"
     qr_data: bytes | None = None
     line_align: Align = "left"
-    runs: list[TextRun] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
 
 
 class _Decoder:
@@ -151,7 +183,9 @@ class _Decoder:
         if not state.runs:
             state.line_align = state.align
         last = state.runs[-1] if state.runs else None
-        if last and (last.width, last.height, last.bold) == (state.width, state.height, state.bold):
+        if isinstance(last, TextRun) and (last.width, last.height, last.bold) == (
+            state.width, state.height, state.bold
+        ):
             state.runs[-1] = TextRun(last.text + char, last.width, last.height, last.bold)
         else:
             state.runs.append(TextRun(char, state.width, state.height, state.bold))
@@ -213,6 +247,34 @@ class _Decoder:
             self.out.append(DecodedFeed(remaining))
         return 1
 
+    def _feed_dots(self, at: int) -> int:
+        self._end_line(feed_if_empty=0)
+        self.out.append(DecodedFeed(0, self._param(at)))
+        return 1
+
+    def _bit_image(self, at: int) -> int:
+        head = self._take(at, 3, "ESC * command")
+        mode, width = head[0], head[1] | head[2] << 8
+        if mode not in (32, 33):
+            raise EscPosDecodeError(f"unsupported ESC * mode {mode} (only 24-dot)", self.pos)
+        columns = self._take(at + 3, 3 * width, "ESC * image")
+        if mode == 32:  # single density: every column is two dots wide
+            columns = b"".join(columns[i : i + 3] * 2 for i in range(0, len(columns), 3))
+        if not self.state.runs:
+            self.state.line_align = self.state.align
+        self.state.runs.append(InlineImage(len(columns) // 3, columns))
+        return 3 + 3 * width
+
+    def _raster(self, at: int) -> int:
+        head = self._take(at, 6, "GS v 0 command")
+        if head[0] != ord("0") or head[1] not in (0, 48):
+            raise EscPosDecodeError("unsupported GS v mode (only normal size)", self.pos)
+        width_bytes, height = head[2] | head[3] << 8, head[4] | head[5] << 8
+        data = self._take(at + 6, width_bytes * height, "GS v 0 image")
+        self._end_line(feed_if_empty=0)
+        self.out.append(DecodedImage(width_bytes, height, data, self.state.align))
+        return 6 + len(data)
+
     def _chinese(self, on: bool) -> int:
         self.state.chinese = on
         return 0
@@ -257,6 +319,9 @@ _HANDLERS: dict[tuple[int, int], Callable[[_Decoder, int], int]] = {
     (ESC, ord("E")): _Decoder._bold,
     (ESC, ord("!")): _Decoder._print_mode,
     (ESC, ord("d")): _Decoder._feed,
+    (ESC, ord("J")): _Decoder._feed_dots,
+    (ESC, ord("*")): _Decoder._bit_image,
+    (GS, ord("v")): _Decoder._raster,
     (GS, ord("!")): _Decoder._char_size,
     (GS, ord("V")): _Decoder._cut,
     (GS, ord("(")): _Decoder._gs_paren,

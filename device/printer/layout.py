@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 Align: TypeAlias = Literal["left", "center", "right"]
 
@@ -15,12 +15,17 @@ MAX_FEED_LINES = 255
 
 @dataclass(frozen=True)
 class Text:
-    """One printed line; ``scale`` 1..4 multiplies glyph width and height."""
+    """A paragraph, wrapped to the paper; ``scale`` 1..4 multiplies glyph width and height.
+
+    ``keep_whole`` text (a ticket number) is never wrapped: on narrow paper it is printed
+    at the largest scale that still fits on one line.
+    """
 
     text: str
     scale: int = 1
     align: Align = "left"
     bold: bool = False
+    keep_whole: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.scale <= MAX_SCALE:
@@ -63,7 +68,7 @@ class Feed:
 
 @dataclass(frozen=True)
 class Cut:
-    """Feed to the cutter and partially cut the paper."""
+    """End of the receipt: cut as the printer profile allows, or feed enough paper to tear."""
 
 
 Element: TypeAlias = Text | QRCode | Rule | Feed | Cut
@@ -71,7 +76,7 @@ Element: TypeAlias = Text | QRCode | Rule | Feed | Cut
 
 @dataclass(frozen=True)
 class ReceiptLayout:
-    """A whole receipt; ``columns`` is 48 for 80 mm paper, 32 for 58 mm."""
+    """A whole receipt; ``columns`` is 48 for 80 mm paper, 32 for 58 mm (the profile's)."""
 
     elements: tuple[Element, ...]
     columns: int = 48
@@ -79,3 +84,28 @@ class ReceiptLayout:
     def __post_init__(self) -> None:
         if self.columns < 1:
             raise ValueError(f"columns must be positive, got {self.columns}")
+
+
+_ELEMENT_TYPES: dict[str, type[Element]] = {
+    cls.__name__: cls for cls in (Text, QRCode, Rule, Feed, Cut)
+}
+
+
+def layout_to_dict(layout: ReceiptLayout) -> dict[str, object]:
+    """Plain data for a JSON file: the print queue keeps layouts, not bytes."""
+    return {
+        "columns": layout.columns,
+        "elements": [{"type": type(item).__name__, **vars(item)} for item in layout.elements],
+    }
+
+
+def layout_from_dict(data: dict[str, Any]) -> ReceiptLayout:
+    """The inverse of ``layout_to_dict``; raises ValueError on anything else."""
+    try:
+        elements = tuple(
+            _ELEMENT_TYPES[item["type"]](**{k: v for k, v in item.items() if k != "type"})
+            for item in data["elements"]
+        )
+        return ReceiptLayout(elements, int(data["columns"]))
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"not a receipt layout: {error}") from None

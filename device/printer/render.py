@@ -6,41 +6,45 @@ Chinese cells 24x24, GS ! multiplies them; lines wider than the paper wrap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import qrcode
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from .decode import Decoded, DecodedCut, DecodedFeed, DecodedQR, DecodedText, decode_escpos
+from .decode import (
+    Decoded,
+    DecodedCut,
+    DecodedFeed,
+    DecodedImage,
+    DecodedQR,
+    DecodedText,
+    InlineImage,
+    decode_escpos,
+)
+from .glyphs import CELL_HEIGHT, GlyphSource, cell_width
 from .layout import Align
 
-CELL_HEIGHT = 24
-NARROW_CELL = 12
-WIDE_CELL = 24
 LINE_GAP = 6  # 24-dot glyphs + 6 = the usual 30-dot default line spacing
-FONT_SIZE = 22  # leaves room for descenders inside the 24-dot cell
-BASELINE = 18
 MARGIN = 12
 QR_QUIET_ZONE = 4
 DASH = 8
 WHITE = 255
 BLACK = 0
 
-FontType = ImageFont.FreeTypeFont
+Fonts = Path | Sequence[Path] | GlyphSource
 
 
 @dataclass(frozen=True)
-class _Glyph:
-    char: str
-    cell: int
-    width: int
-    height: int
-    bold: bool
+class _Piece:
+    """One character or inline image on a line: its ink mask and how far it advances."""
+
+    mask: Image.Image
 
     @property
     def advance(self) -> int:
-        return self.cell * self.width
+        return self.mask.width
 
 
 @dataclass(frozen=True)
@@ -52,46 +56,10 @@ class _Block:
     x: int = 0
 
 
-def _cell_width(char: str) -> int:
-    # the printer draws every multi-byte GB18030 character in a full-width cell
-    return WIDE_CELL if len(char.encode("gb18030", errors="replace")) > 1 else NARROW_CELL
-
-
-class _GlyphCache:
-    def __init__(self, font: FontType) -> None:
-        self.font = font
-        self.cache: dict[tuple[str, int, bool], Image.Image] = {}
-
-    def base(self, char: str, cell: int, bold: bool) -> Image.Image:
-        """A cell x 24 mask (255 = ink) for one character at scale 1."""
-        key = (char, cell, bold)
-        if key not in self.cache:
-            self.cache[key] = self._draw(char, cell, bold)
-        return self.cache[key]
-
-    def _draw(self, char: str, cell: int, bold: bool) -> Image.Image:
-        scratch = Image.new("L", (WIDE_CELL * 2, CELL_HEIGHT), BLACK)
-        ImageDraw.Draw(scratch).text(
-            (WIDE_CELL, BASELINE), char, font=self.font, fill=WHITE, anchor="ms"
-        )
-        mask = Image.new("L", (cell, CELL_HEIGHT), BLACK)
-        box = scratch.getbbox()
-        if box is not None:
-            ink = scratch.crop((box[0], 0, box[2], CELL_HEIGHT))
-            if ink.width > cell - 1:
-                ink = ink.resize((cell - 1, CELL_HEIGHT), Image.Resampling.BOX)
-            mask.paste(ink, ((cell - ink.width) // 2, 0))
-        mask = mask.point(lambda value: WHITE if value >= 128 else BLACK)
-        if bold:  # emphasized = the glyph struck twice, one dot apart
-            mask = ImageChops.lighter(mask, ImageChops.offset(mask, 1, 0))
-        return mask
-
-    def scaled(self, glyph: _Glyph) -> Image.Image:
-        base = self.base(glyph.char, glyph.cell, glyph.bold)
-        if glyph.width == glyph.height == 1:
-            return base
-        size = (glyph.cell * glyph.width, CELL_HEIGHT * glyph.height)
-        return base.resize(size, Image.Resampling.NEAREST)
+def glyph_source(fonts: Fonts) -> GlyphSource:
+    if isinstance(fonts, GlyphSource):
+        return fonts
+    return GlyphSource([fonts] if isinstance(fonts, Path) else list(fonts))
 
 
 def _x_for(align: Align, width: int, paper_dots: int) -> int:
@@ -102,33 +70,54 @@ def _x_for(align: Align, width: int, paper_dots: int) -> int:
     return 0
 
 
-def _wrap(glyphs: list[_Glyph], paper_dots: int) -> list[list[_Glyph]]:
-    lines: list[list[_Glyph]] = [[]]
+def _wrap(pieces: list[_Piece], paper_dots: int) -> list[list[_Piece]]:
+    lines: list[list[_Piece]] = [[]]
     used = 0
-    for glyph in glyphs:
-        if lines[-1] and used + glyph.advance > paper_dots:
+    for piece in pieces:
+        if lines[-1] and used + piece.advance > paper_dots:
             lines.append([])
             used = 0
-        lines[-1].append(glyph)
-        used += glyph.advance
+        lines[-1].append(piece)
+        used += piece.advance
     return lines
 
 
-def _text_blocks(item: DecodedText, cache: _GlyphCache, paper_dots: int) -> list[_Block]:
-    glyphs = [
-        _Glyph(char, _cell_width(char), run.width, run.height, run.bold)
-        for run in item.runs
-        for char in run.text
-    ]
+def _bit_image_mask(run: InlineImage) -> Image.Image:
+    mask = Image.new("L", (run.width, CELL_HEIGHT), BLACK)
+    pixels = mask.load()
+    assert pixels is not None
+    for x in range(run.width):
+        column = int.from_bytes(run.columns[3 * x : 3 * x + 3], "big")
+        for y in range(CELL_HEIGHT):
+            if column & (1 << (CELL_HEIGHT - 1 - y)):
+                pixels[x, y] = WHITE
+    return mask
+
+
+def _pieces(item: DecodedText, glyphs: GlyphSource) -> list[_Piece]:
+    pieces = []
+    for run in item.runs:
+        if isinstance(run, InlineImage):
+            pieces.append(_Piece(_bit_image_mask(run)))
+            continue
+        for char in run.text:
+            mask = glyphs.mask(char, run.bold)
+            if run.width != 1 or run.height != 1:
+                size = (cell_width(char) * run.width, CELL_HEIGHT * run.height)
+                mask = mask.resize(size, Image.Resampling.NEAREST)
+            pieces.append(_Piece(mask))
+    return pieces
+
+
+def _text_blocks(item: DecodedText, glyphs: GlyphSource, paper_dots: int) -> list[_Block]:
     blocks = []
-    for line in _wrap(glyphs, paper_dots):
-        text_height = max(CELL_HEIGHT * glyph.height for glyph in line)
+    for line in _wrap(_pieces(item, glyphs), paper_dots):
+        text_height = max(piece.mask.height for piece in line)
         image = Image.new("L", (paper_dots, text_height + LINE_GAP), WHITE)
-        x = _x_for(item.align, sum(glyph.advance for glyph in line), paper_dots)
-        for glyph in line:
-            mask = cache.scaled(glyph)
-            image.paste(BLACK, (x, text_height - mask.height), mask)
-            x += glyph.advance
+        x = _x_for(item.align, sum(piece.advance for piece in line), paper_dots)
+        for piece in line:
+            image.paste(BLACK, (x, text_height - piece.mask.height), piece.mask)
+            x += piece.advance
         blocks.append(_Block(image.height, image))
     return blocks
 
@@ -151,6 +140,12 @@ def qr_image(data: str, module_size: int, error_level: str = "M") -> Image.Image
     return modules.resize((side, side), Image.Resampling.NEAREST)
 
 
+def _raster_block(item: DecodedImage, paper_dots: int) -> _Block:
+    ink = Image.frombytes("1", (item.width_bytes * 8, item.height), item.data)
+    image = ink.convert("L").point(lambda value: BLACK if value else WHITE)
+    return _Block(item.height, image, _x_for(item.align, image.width, paper_dots))
+
+
 def _cut_block(item: DecodedCut, paper_dots: int) -> _Block:
     height = item.feed_dots + 2 * MARGIN
     image = Image.new("L", (paper_dots, height), WHITE)
@@ -161,36 +156,44 @@ def _cut_block(item: DecodedCut, paper_dots: int) -> _Block:
     return _Block(height, image)
 
 
-def _blocks(items: list[Decoded], font: FontType, paper_dots: int) -> list[_Block]:
-    cache = _GlyphCache(font)
+def _blocks(items: list[Decoded], glyphs: GlyphSource, paper_dots: int) -> list[_Block]:
     blocks: list[_Block] = []
     for item in items:
         if isinstance(item, DecodedText):
-            blocks += _text_blocks(item, cache, paper_dots)
+            blocks += _text_blocks(item, glyphs, paper_dots)
         elif isinstance(item, DecodedQR):
             image = qr_image(item.data, item.module_size, item.error_level)
             blocks.append(_Block(image.height, image, _x_for(item.align, image.width, paper_dots)))
+        elif isinstance(item, DecodedImage):
+            blocks.append(_raster_block(item, paper_dots))
         elif isinstance(item, DecodedFeed):
-            blocks.append(_Block(item.lines * (CELL_HEIGHT + LINE_GAP)))
+            blocks.append(_Block(item.lines * (CELL_HEIGHT + LINE_GAP) + item.dots))
         else:
             blocks.append(_cut_block(item, paper_dots))
     return blocks
 
 
-def render_image(data: bytes, font_path: Path, paper_dots: int = 576) -> Image.Image:
-    """The paper as a 1-bit image (black ink on white), ``paper_dots`` wide."""
-    font = ImageFont.truetype(str(font_path), FONT_SIZE)
-    blocks = _blocks(decode_escpos(data), font, paper_dots)
-    paper = Image.new("L", (paper_dots, 2 * MARGIN + sum(block.height for block in blocks)), WHITE)
-    y = MARGIN
+def render_items(
+    items: list[Decoded], fonts: Fonts, paper_dots: int = 576, margin: int = MARGIN
+) -> Image.Image:
+    """Decoded items as paper, mode L (black ink on white), ``paper_dots`` wide."""
+    blocks = _blocks(items, glyph_source(fonts), paper_dots)
+    paper = Image.new("L", (paper_dots, 2 * margin + sum(block.height for block in blocks)), WHITE)
+    y = margin
     for block in blocks:
         if block.image is not None:
             paper.paste(block.image, (block.x, y))
         y += block.height
+    return paper
+
+
+def render_image(data: bytes, fonts: Fonts, paper_dots: int = 576) -> Image.Image:
+    """The paper as a 1-bit image (black ink on white), ``paper_dots`` wide."""
+    paper = render_items(decode_escpos(data), fonts, paper_dots)
     return paper.convert("1", dither=Image.Dither.NONE)
 
 
-def render_png(data: bytes, font_path: Path, out_path: Path, paper_dots: int = 576) -> Path:
+def render_png(data: bytes, fonts: Fonts, out_path: Path, paper_dots: int = 576) -> Path:
     """Decode ESC/POS ``data`` and save the printed paper as a PNG at ``out_path``."""
-    render_image(data, font_path, paper_dots).save(out_path, format="PNG")
+    render_image(data, fonts, paper_dots).save(out_path, format="PNG")
     return out_path

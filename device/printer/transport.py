@@ -1,17 +1,16 @@
-"""Where receipt bytes go: the Printer protocol and the device-node printer."""
+"""The Printer protocol, print outcomes, and the printer behind a byte connection."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import File
-
-from .escpos import encode_escpos
-from .layout import ReceiptLayout
+from .links import STATUS_READ_TIMEOUT, Link, LinkError
+from .profiles import PrinterProfile
+from .status import PrinterState, query_state
 
 PLAIN_ERRORS = {
     errno.ENOSPC: "disk full",
@@ -32,15 +31,26 @@ PLAIN_ERRORS = {
 
 @dataclass(frozen=True)
 class PrintOutcome:
-    """Result of one print job; ``detail`` is plain words for logs and staff."""
+    """Result of one print job; ``detail`` is plain words for logs and staff.
+
+    ``maybe_printed`` is True when a failure came after bytes reached the printer: the
+    paper may or may not show the receipt, so it must not be sent again by itself.
+    """
 
     ok: bool
     detail: str
     files: tuple[Path, ...] = ()
+    maybe_printed: bool = False
+    state: PrinterState = PrinterState.UNKNOWN
 
 
 class Printer(Protocol):
-    def print_receipt(self, layout: ReceiptLayout, job_name: str) -> PrintOutcome: ...
+    """Somewhere receipts go. ``send`` never raises for printer or I/O trouble."""
+
+    profile: PrinterProfile
+
+    def status(self) -> PrinterState: ...
+    def send(self, data: bytes, job_name: str) -> PrintOutcome: ...
 
 
 def describe_os_error(error: OSError, action: str) -> str:
@@ -49,29 +59,56 @@ def describe_os_error(error: OSError, action: str) -> str:
     return f"could not {action}: {reason}"
 
 
-class FilePrinter:
-    """Writes ESC/POS bytes to a device node such as /dev/usb/lp0."""
+class LinkPrinter:
+    """An ESC/POS printer on a Link: asks its status, then sends the job if it can print."""
 
-    def __init__(self, device_path: Path) -> None:
-        self.device_path = device_path
+    def __init__(self, link: Link, profile: PrinterProfile,
+                 status_timeout: float = STATUS_READ_TIMEOUT) -> None:
+        self.link = link
+        self.profile = profile
+        self.status_timeout = status_timeout
 
-    def print_receipt(self, layout: ReceiptLayout, job_name: str) -> PrintOutcome:
-        data = encode_escpos(layout)
-        printer = File(devfile=str(self.device_path))
+    def _state(self) -> PrinterState:
+        if not (self.profile.status and self.link.can_read):
+            return PrinterState.UNKNOWN
+        return query_state(self.link.write, lambda: self.link.read(1, self.status_timeout))
+
+    def status(self) -> PrinterState:
         try:
-            printer.open()
-            try:
-                printer._raw(data)
-            finally:
-                printer.close()
-        except DeviceNotFoundError as error:
-            cause = error.__context__
-            if isinstance(cause, OSError):
-                return PrintOutcome(
-                    False, describe_os_error(cause, f"open printer {self.device_path}")
-                )
-            return PrintOutcome(False, f"could not open printer {self.device_path}")
-        except OSError as error:
-            action = f"send receipt {job_name} to {self.device_path}"
-            return PrintOutcome(False, describe_os_error(error, action))
-        return PrintOutcome(True, f"sent {len(data)} bytes to {self.device_path}")
+            self.link.open()
+        except LinkError:
+            return PrinterState.OFFLINE
+        try:
+            return self._state()
+        except LinkError:
+            return PrinterState.OFFLINE
+        finally:
+            self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        with contextlib.suppress(LinkError):
+            self.link.close()
+
+    def send(self, data: bytes, job_name: str) -> PrintOutcome:
+        where = self.link.description
+        try:
+            self.link.open()
+        except LinkError as error:
+            return PrintOutcome(False, str(error), state=PrinterState.OFFLINE)
+        sent_any = False
+        try:
+            state = self._state()
+            if not state.can_print:
+                return PrintOutcome(False, f"{where}: {state.label}, {job_name} kept in the queue",
+                                    state=state)
+            sent_any = True
+            self.link.write(data)
+            self.link.close()
+        except LinkError as error:
+            self._close_quietly()
+            maybe = sent_any and error.sent != 0
+            return PrintOutcome(False, str(error), maybe_printed=maybe,
+                                state=PrinterState.OFFLINE)
+        finally:
+            self._close_quietly()
+        return PrintOutcome(True, f"sent {job_name} ({len(data)} bytes) to {where}", state=state)

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .escpos import encode_escpos
-from .layout import ReceiptLayout
-from .render import render_image
+from .profiles import DEFAULT_PROFILE, PrinterProfile, get_profile
+from .render import Fonts, render_image
+from .status import PrinterState
 from .transport import PrintOutcome, describe_os_error
 
 
@@ -47,16 +47,25 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
 
 
 class VirtualPrinter:
-    """Saves ``<out_dir>/<job_name>.bin`` and ``.png``; reports I/O errors, never raises them."""
+    """Saves ``<out_dir>/<job_name>.bin`` and ``.png``; reports I/O errors, never raises them.
 
-    def __init__(self, out_dir: Path, font_path: Path, paper_dots: int = 576) -> None:
+    The printer ``make run`` uses when none is attached. ``state`` can be set to make it
+    refuse jobs as a real printer with that problem would.
+    """
+
+    def __init__(self, out_dir: Path, fonts: Fonts, profile: PrinterProfile | None = None) -> None:
         self.out_dir = out_dir
-        self.font_path = font_path
-        self.paper_dots = paper_dots
+        self.fonts = fonts
+        self.profile = profile or get_profile(DEFAULT_PROFILE)
+        self.state = PrinterState.ONLINE
 
-    def print_receipt(self, layout: ReceiptLayout, job_name: str) -> PrintOutcome:
+    def status(self) -> PrinterState:
+        return self.state
+
+    def send(self, data: bytes, job_name: str) -> PrintOutcome:
         check_job_name(job_name)
-        data = encode_escpos(layout)
+        if not self.state.can_print:
+            return PrintOutcome(False, f"virtual printer: {self.state.label}", state=self.state)
         bin_path = self.out_dir / f"{job_name}.bin"
         png_path = self.out_dir / f"{job_name}.png"
         try:
@@ -64,12 +73,13 @@ class VirtualPrinter:
             write_atomic(bin_path, lambda handle: handle.write(data))
         except OSError as error:
             action = f"save receipt {job_name} in {self.out_dir}"
-            return PrintOutcome(False, describe_os_error(error, action))
+            return PrintOutcome(False, describe_os_error(error, action), state=self.state)
         try:
-            image = render_image(data, self.font_path, self.paper_dots)
+            image = render_image(data, self.fonts, self.profile.paper_dots)
             write_atomic(png_path, lambda handle: image.save(handle, format="PNG"))
         except OSError as error:
             action = f"draw the preview {png_path.name} (receipt bytes were saved)"
-            return PrintOutcome(False, describe_os_error(error, action), (bin_path,))
+            return PrintOutcome(False, describe_os_error(error, action), (bin_path,),
+                                maybe_printed=True, state=self.state)
         detail = f"saved {bin_path.name} ({len(data)} bytes) and {png_path.name}"
-        return PrintOutcome(True, detail, (bin_path, png_path))
+        return PrintOutcome(True, detail, (bin_path, png_path), state=self.state)
