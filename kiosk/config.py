@@ -101,7 +101,7 @@ class SpeechConfig(_Section):
     backend: Literal["pyttsx3", "espeak", "silent"]
     """Speech engine: pyttsx3 over espeak-ng, espeak-ng called directly, or silent."""
     voice: str
-    """espeak-ng voice; "cmn" is Mandarin."""
+    """espeak-ng voice; "cmn-latn-pinyin" (Mandarin read from tone-numbered pinyin) is right."""
     rate: int = Field(ge=60, le=300)
     """Words per minute; slower suits elderly listeners."""
     volume: float = Field(ge=0.0, le=1.0)

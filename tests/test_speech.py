@@ -25,13 +25,13 @@ from device.speech import (
     SpeechService,
     WavFileSpeaker,
     has_alsa_playback,
+    has_pypinyin,
     make_speech_service,
     resolve_voice,
     speech_text_for_ticket,
     to_pinyin,
 )
 from device.speech import service as service_module
-from device.speech.text import has_pypinyin
 
 PROMPT = "您的回执号码是幺二三四"
 
@@ -157,13 +157,15 @@ def test_both_backends_say_the_same_thing(tmp_path: Path) -> None:
     _on_own_thread(EspeakBackend("cmn", 130, 1.0), PROMPT, tmp_path / "b.wav")
     _, via_pyttsx3, _ = _wav_facts(tmp_path / "a.wav")
     _, via_binary, _ = _wav_facts(tmp_path / "b.wav")
-    assert abs(via_pyttsx3 - via_binary) < 0.25 * via_binary
+    assert abs(via_pyttsx3 - via_binary) < 0.05 * via_binary
 
 
-def test_espeak_backend_failure_does_not_show_the_text(tmp_path: Path) -> None:
-    backend = EspeakBackend("no-such-voice", 130, 1.0)
-    with pytest.raises(SpeechError) as failure:
-        backend.synthesize("张三 13800138000", tmp_path / "x.wav")
+@pytest.mark.parametrize("kind", [Pyttsx3Backend, EspeakBackend])
+def test_unknown_voice_fails_without_showing_the_text(
+    kind: type[Pyttsx3Backend | EspeakBackend], tmp_path: Path
+) -> None:
+    with pytest.raises(SpeechError, match="no-such-voice") as failure:
+        _on_own_thread(kind("no-such-voice", 130, 1.0), "张三 13800138000", tmp_path / "x.wav")
     assert "13800138000" not in str(failure.value)
 
 
@@ -177,7 +179,7 @@ def test_service_speaks_twenty_utterances_in_order(
     assert service.wait_idle(120)
     assert [p.name for p in speaker.played] == [f"{n:04d}.wav" for n in range(1, 21)]
     durations = [_wav_facts(p)[1] for p in speaker.played]
-    assert durations == sorted(durations) and len(set(durations)) == 20, durations
+    assert durations == sorted(durations) and len(set(durations)) == 20
     assert list((tmp_path / "work").iterdir()) == []
 
 
@@ -265,8 +267,7 @@ def test_aplay_speaker_stops_mid_playback(tmp_path: Path) -> None:
         time.sleep(0.01)
     speaker.stop()
     player.join(10)
-    assert not player.is_alive()
-    assert time.monotonic() - began < 10
+    assert not player.is_alive()  # sleep 30 was cut short
 
 
 def test_aplay_speaker_reports_a_failure(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from device.speech.speakers import AplaySpeaker, Speaker, WavFileSpeaker, has_al
 from device.speech.text import (
     MANDARIN_VOICE,
     espeak_text,
+    has_pypinyin,
     resolve_voice,
     speech_text_for_ticket,
     to_pinyin,
@@ -30,6 +31,7 @@ __all__ = [
     "WavFileSpeaker",
     "espeak_text",
     "has_alsa_playback",
+    "has_pypinyin",
     "make_speech_service",
     "resolve_voice",
     "speech_text_for_ticket",

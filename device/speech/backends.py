@@ -7,6 +7,8 @@ import re
 import shutil
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +23,11 @@ class SpeechBackend(Protocol):
     def synthesize(self, text: str, wav_path: Path) -> None:
         """Write ``text`` as speech to ``wav_path``; writing nothing means "say nothing"."""
         ...
+
+
+def _amplitude(volume: float) -> int:
+    """espeak-ng amplitude (0-200, 100 normal) for a volume where 1.0 is normal."""
+    return round(max(0.0, min(volume, 2.0)) * 100)
 
 
 # libespeak-ng has one global synth callback, and a garbage-collected pyttsx3 engine clears
@@ -48,10 +55,11 @@ class Pyttsx3Backend:
     from more than one thread.
     """
 
-    def __init__(self, voice: str, rate: int, volume: float) -> None:
+    def __init__(self, voice: str, rate: int, volume: float, *, timeout: float = 30.0) -> None:
         self.voice = resolve_voice(voice)
         self.rate = rate
         self.volume = volume
+        self.timeout = timeout
         self._owner: int | None = None
 
     def synthesize(self, text: str, wav_path: Path) -> None:
@@ -59,26 +67,61 @@ class Pyttsx3Backend:
             self._owner = threading.get_ident()
         elif self._owner != threading.get_ident():
             raise SpeechError("Pyttsx3Backend used from a second thread")
+        # Rate and volume travel as commands embedded in the text: set as pyttsx3 properties
+        # they queue on espeak's own thread, reach the audio an utterance late, and keep
+        # espeak busy so that runAndWait cancels the new utterance.
+        embedded = f"\x01{self.rate}S\x01{_amplitude(self.volume)}A "
+        with _PYTTSX3_TURN:
+            engine = _shared_pyttsx3_engine()
+            self._render(engine, embedded + espeak_text(text, self.voice), wav_path)
+        if not wav_path.is_file() or wav_path.stat().st_size <= 44:
+            raise SpeechError("pyttsx3 wrote no audio")
+
+    def _render(self, engine: Any, text: str, wav_path: Path) -> None:
         errors: list[str] = []
+        finished = threading.Event()
 
         def on_error(name: object = None, exception: BaseException | None = None) -> None:
             errors.append(f"{type(exception).__name__}: {exception}")
 
-        with _PYTTSX3_TURN:
-            engine = _shared_pyttsx3_engine()
-            token = engine.connect("error", on_error)
-            try:
-                engine.setProperty("voice", self.voice)
-                engine.setProperty("rate", self.rate)
-                engine.setProperty("volume", self.volume)
-                engine.save_to_file(espeak_text(text, self.voice), str(wav_path))
-                engine.runAndWait()
-            finally:
+        def on_finished(name: object = None, completed: bool = True) -> None:
+            if not completed:
+                errors.append("utterance cancelled")
+            finished.set()
+
+        tokens = [
+            engine.connect("error", on_error),
+            engine.connect("finished-utterance", on_finished),
+        ]
+        try:
+            _wait_while(_espeak_busy)
+            engine.setProperty("voice", self.voice)
+            engine.save_to_file(text, str(wav_path))
+            engine.runAndWait()
+            # pyttsx3 2.99's runAndWait can return before espeak's thread has written the
+            # WAV; the driver says "finished" only after writing it.
+            if not finished.wait(self.timeout):
+                raise SpeechError(f"pyttsx3 did not finish within {self.timeout} s")
+            _wait_while(lambda: bool(engine.isBusy()) or _espeak_busy())
+        finally:
+            for token in tokens:
                 engine.disconnect(token)
         if errors:
             raise SpeechError(f"pyttsx3 reported: {'; '.join(errors)}")
-        if not wav_path.is_file() or wav_path.stat().st_size <= 44:
-            raise SpeechError("pyttsx3 wrote no audio")
+
+
+def _espeak_busy() -> bool:
+    """Whether libespeak-ng's own thread is still at work. pyttsx3 cancels an utterance
+    started while it is (even just on queued parameter changes), so we wait it out."""
+    from pyttsx3.drivers import _espeak
+
+    return bool(_espeak.IsPlaying())
+
+
+def _wait_while(busy: Callable[[], bool], timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while busy() and time.monotonic() < deadline:
+        time.sleep(0.002)
 
 
 class EspeakBackend:
@@ -108,9 +151,8 @@ class EspeakBackend:
         # espeak-ng -w silently falls back to English for an unknown voice: check first.
         if self.voice.split("+")[0].lower() not in _espeak_voices(exe):
             raise SpeechError(f"{self.binary} has no voice {self.voice!r}")
-        amplitude = round(max(0.0, min(self.volume, 2.0)) * 100)
         return [
-            exe, "-v", self.voice, "-s", str(self.rate), "-a", str(amplitude),
+            exe, "-v", self.voice, "-s", str(self.rate), "-a", str(_amplitude(self.volume)),
             "-b", "1", *extra, "--stdin",
         ]  # fmt: skip
 
