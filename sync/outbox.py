@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from sync.models import OutboxEntry, Submission
 from sync.protocol import SubmissionIn
@@ -104,23 +104,21 @@ class Outbox:
 
     def acknowledge(self, acks: dict[str, int | None]) -> None:
         """The server holds these (uuid -> server id): out of the outbox, personal data gone."""
+        if not acks:
+            return
         stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-        voices = []
         with self.store.session() as s:
-            for sub_uuid, server_id in acks.items():
-                entry = s.scalar(select(OutboxEntry).where(OutboxEntry.submission_uuid == sub_uuid))
-                if entry is not None:
-                    s.delete(entry)
-                row = s.get(Submission, sub_uuid)
-                if row is None or row.acknowledged_at is not None:
-                    continue
-                row.server_id, row.acknowledged_at, row.purged_at = server_id, stamp, stamp
-                row.contact_name = row.contact_phone = None
-                if row.voice_path:
-                    voices.append(row.voice_path)
-                row.voice_path = None
-        for path in voices:  # after the commit: a crash here leaves a file nobody references
-            Path(path).unlink(missing_ok=True)
+            s.execute(delete(OutboxEntry).where(OutboxEntry.submission_uuid.in_(list(acks))))
+            rows = s.execute(select(Submission.uuid, Submission.voice_path).where(
+                Submission.uuid.in_(list(acks)), Submission.acknowledged_at.is_(None))).all()
+            if rows:
+                s.execute(update(Submission), [
+                    {"uuid": u, "server_id": acks[u], "acknowledged_at": stamp,
+                     "purged_at": stamp, "contact_name": None, "contact_phone": None,
+                     "voice_path": None} for u, _ in rows])
+        for _, voice in rows:  # after the commit: a crash here leaves a file nobody references
+            if voice:
+                Path(voice).unlink(missing_ok=True)
 
     def postpone(self, uuids: list[str], error: str, next_attempt_at: float) -> None:
         with self.store.session() as s:

@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync.protocol import (
@@ -81,7 +80,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
                     raise HTTPException(status_code=422,
                                         detail="Idempotency-Key reused with a different body")
                 return PushResponse.model_validate_json(earlier.body)
-        reply = PushResponse(results=[_accept(db, item, kiosk) for item in batch.items])
+        reply = PushResponse(results=_accept_batch(db, batch.items, kiosk))
         if idempotency_key:
             db.add(IdempotentReply(kiosk_code=kiosk, key=idempotency_key, request_sha256=digest,
                                    body=reply.model_dump_json(), created_at=time.time()))
@@ -134,28 +133,49 @@ def status_of(sub: CentralSubmission) -> TicketStatus:
                         note=sub.step_note, changed_at=datetime.fromisoformat(sub.step_changed_at))
 
 
-def _accept(db: Session, item: SubmissionIn, kiosk: str) -> ItemResult:
-    """Store one submission unless its UUID is already here (idempotent push)."""
-    existing = db.scalar(select(CentralSubmission).where(CentralSubmission.uuid == str(item.uuid)))
-    if existing is not None:
-        return ItemResult(uuid=item.uuid, outcome="duplicate", server_id=existing.id)
-    if item.kiosk_code != kiosk or not item.ticket.startswith(kiosk):
-        return ItemResult(uuid=item.uuid, outcome="rejected",
-                          reason="submission does not belong to the kiosk that sent it")
-    row = CentralSubmission(
+def _accept_batch(db: Session, items: list[SubmissionIn], kiosk: str) -> list[ItemResult]:
+    """Store each submission unless its UUID is already here (idempotent push).
+
+    The request holds SQLite's write lock from its first statement (BEGIN IMMEDIATE), so
+    what the two look-ups find cannot change before the inserts.
+    """
+    known = dict(db.execute(select(CentralSubmission.uuid, CentralSubmission.id).where(
+        CentralSubmission.uuid.in_([str(i.uuid) for i in items]))).tuples().all())
+    taken = set(db.scalars(select(CentralSubmission.ticket).where(
+        CentralSubmission.ticket.in_([i.ticket for i in items]))))
+    outcomes: list[tuple[str, str | None]] = []  # (outcome, reason) per item
+    fresh: dict[str, CentralSubmission] = {}
+    for item in items:
+        sub_uuid = str(item.uuid)
+        if sub_uuid in known or sub_uuid in fresh:
+            outcomes.append(("duplicate", None))
+        elif item.kiosk_code != kiosk or not item.ticket.startswith(kiosk):
+            outcomes.append(("rejected", "submission does not belong to the kiosk that sent it"))
+        elif item.ticket in taken:
+            outcomes.append(("rejected", f"ticket {item.ticket} is already taken"))
+        else:
+            fresh[sub_uuid] = _row_of(item)
+            taken.add(item.ticket)
+            outcomes.append(("accepted", None))
+    db.add_all(fresh.values())
+    db.flush()
+    known.update({u: row.id for u, row in fresh.items()})
+    return [
+        ItemResult(uuid=item.uuid, outcome=outcome, reason=reason,  # type: ignore[arg-type]
+                   server_id=None if outcome == "rejected" else known[str(item.uuid)])
+        for item, (outcome, reason) in zip(items, outcomes, strict=True)
+    ]
+
+
+def _row_of(item: SubmissionIn) -> CentralSubmission:
+    created = item.created_at.isoformat(timespec="seconds")
+    return CentralSubmission(
         uuid=str(item.uuid), ticket=item.ticket, kiosk_code=item.kiosk_code,
         category=item.category, description=item.description, place=item.place,
         urgent=item.urgent, contact_name=item.contact_name, contact_phone=item.contact_phone,
-        channel=item.channel, created_at=item.created_at.isoformat(timespec="seconds"),
-        received_at=now_iso(), step_changed_at=item.created_at.isoformat(timespec="seconds"),
+        channel=item.channel, created_at=created, received_at=now_iso(),
+        step_changed_at=created,
     )
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:
-        return ItemResult(uuid=item.uuid, outcome="rejected",
-                          reason=f"ticket {item.ticket} is already taken")
-    return ItemResult(uuid=item.uuid, outcome="accepted", server_id=row.id)
 
 
 __all__ = ["by_ticket", "create_app", "status_of"]
