@@ -12,7 +12,9 @@ from types import FrameType
 
 import httpx
 
+from device.printer import read_report
 from kiosk.config import AppConfig, load_config
+from kiosk.wiring import state_file
 from sync.client import SyncSettings, SyncWorker
 from sync.outbox import Outbox
 from sync.protocol import API_PREFIX, STEP_LABELS, Step
@@ -34,6 +36,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8765)
     sv.add_argument("--attachments", type=Path, default=Path("var/attachments"))
+    sv.add_argument("--certfile", type=Path, help="serve HTTPS with this certificate (PEM)")
+    sv.add_argument("--keyfile", type=Path, help="the certificate's private key (PEM)")
     sv.set_defaults(handler=run_server)
     sv_sub = sv.add_subparsers(dest="server_command")
     st = sv_sub.add_parser("set-status", help="staff: move a ticket to another step")
@@ -69,7 +73,13 @@ def run_sync(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_CONFIG
     store = Store(cfg.store.path)
-    worker = SyncWorker(store, sync_settings(cfg))
+    printer_state_file = state_file(cfg.printer)
+
+    def printer_state() -> str:
+        report = read_report(printer_state_file)
+        return report.state.value if report else "unknown"
+
+    worker = SyncWorker(store, sync_settings(cfg), printer_state=printer_state)
     try:
         if args.once:
             result = worker.run_once()
@@ -117,7 +127,7 @@ def run_server(args: argparse.Namespace) -> int:
     if args.db.startswith("sqlite:///"):
         Path(args.db.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     serve(args.db, args.host, args.port, staff_token=os.environ.get("SHUOSHI_STAFF_TOKEN"),
-          attachments_dir=args.attachments)
+          attachments_dir=args.attachments, certfile=args.certfile, keyfile=args.keyfile)
     return 0
 
 

@@ -59,7 +59,9 @@ def exchange(client: httpx.Client, method: str, path: str, *, deadline_s: float,
                     raise ExchangeError("the server's reply came too slowly")
                 chunks.append(chunk)
             return Reply(response.status_code, b"".join(chunks), response.headers)
-    except httpx.ConnectError:
+    except httpx.ConnectError as exc:
+        if "CERTIFICATE" in str(exc).upper():
+            raise ExchangeError("the server's TLS certificate is not trusted") from None
         raise ExchangeError("cannot reach the server") from None
     except httpx.TimeoutException:
         raise ExchangeError("the server did not answer in time") from None
