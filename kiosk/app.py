@@ -14,7 +14,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from device.speech import SpeechService
 from kiosk.config import Category
-from kiosk.intake import Intake
+from kiosk.intake import NO_RECEIPT, Intake
 from kiosk.lookup import StatusLookup, TicketView
 from kiosk.screens.category import CategoryScreen
 from kiosk.screens.confirm import ConfirmScreen
@@ -23,7 +23,15 @@ from kiosk.screens.home import HomeScreen
 from kiosk.screens.lookup import LookupScreen
 from kiosk.screens.phrase import PhraseScreen
 from kiosk.screens.status import StatusScreen
-from kiosk.session import OTHER, OTHER_DESCRIPTION, SCREEN_PROMPTS, ResidentSession
+from kiosk.session import (
+    MESSAGES,
+    OTHER,
+    OTHER_DESCRIPTION,
+    SCREEN_PROMPTS,
+    ResidentSession,
+    fixed_prompts,
+    status_prompt,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +70,9 @@ class KioskApp(App):
         return manager
 
     def on_start(self) -> None:
+        # Fixed prompts are rendered into the cache in the speech worker's idle time (only
+        # the first start, or after a settings change, has anything to do); stale ones go.
+        self.services.speech.prepare(fixed_prompts(NO_RECEIPT), prune=True)
         self.go("home")
         if self._on_started is not None:
             self._on_started(self)
@@ -75,6 +86,10 @@ class KioskApp(App):
         prompt = SCREEN_PROMPTS.get(name)
         if prompt:
             self.services.speech.say(prompt)
+
+    def replay(self) -> None:
+        """再听一遍: say the current screen's prompt or announcement again."""
+        self.services.speech.replay()
 
     def start_saying(self) -> None:
         self.session.reset()
@@ -102,6 +117,8 @@ class KioskApp(App):
         if confirm.busy:
             return
         confirm.busy = True
+        self.services.speech.stop()
+        self.services.speech.chime()  # intake then says the ticket number after it
         # Stored durably here, before the done screen or the receipt; a SQLite commit is
         # milliseconds, so it stays on the UI thread and the order is plain to see.
         stored = self.services.intake.submit(self.session.draft())
@@ -119,13 +136,16 @@ class KioskApp(App):
         threading.Thread(target=work, name="lookup", daemon=True).start()
 
     def _show_lookup(self, ticket: str, view: TicketView | None) -> None:
+        speech = self.services.speech
+        speech.stop()
         if view is None:
             self.root.get_screen("lookup").message = "没有找到这个号码，请咨询工作人员"
-            self.services.speech.say("没有找到这个号码，请咨询工作人员。")
+            speech.say(MESSAGES["not_found"])
             return
         status: StatusScreen = self.root.get_screen("status")
         status.show_status(view.ticket, view.category, view.step, view.note)
         self.root.current = "status"
-        self.services.speech.stop()
-        self.services.speech.say(f"您的事项当前在{view.step.label}阶段。{view.note}")
+        speech.announce(status_prompt(view.step))  # cached: one per step
+        if view.note:
+            speech.say(view.note)  # staff's note: synthesised now
         print(f"STATUS {view.ticket} {view.step.value}", file=sys.stdout, flush=True)

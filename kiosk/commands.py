@@ -9,7 +9,7 @@ from kiosk.config import load_config
 from kiosk.fonts import find_cjk_font
 from kiosk.kivy_setup import prepare_kivy, register_font
 from kiosk.lookup import StatusLookup
-from kiosk.wiring import build_intake, build_speech
+from kiosk.wiring import build_intake, build_speech, mute_switch
 from sync.signing import KioskSigner
 from sync.store import Store
 from sync.ticket import normalize
@@ -30,8 +30,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     sp = sub.add_parser("speak", help="say something with the configured voice")
     sp.add_argument("--config", type=Path, help="TOML file layered over the defaults")
-    sp.add_argument("text")
+    sp.add_argument("text", nargs="?", help="what to say (not needed with the options below)")
     sp.add_argument("--out", type=Path, help="write a WAV file instead of playing")
+    sp.add_argument("--prepare", action="store_true",
+                    help="render every fixed prompt into the prompt cache now")
+    mute = sp.add_mutually_exclusive_group()
+    mute.add_argument("--mute", action="store_true", help="staff: silence the kiosk")
+    mute.add_argument("--unmute", action="store_true", help="staff: let the kiosk speak again")
     sp.set_defaults(handler=run_speak)
 
     d = sub.add_parser("doctor", help="check font, speech, store and server")
@@ -77,15 +82,42 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
 def run_speak(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
+    switch = mute_switch(cfg.speech)
+    if args.mute or args.unmute:
+        switch.set(args.mute)
+    if args.mute or args.unmute or switch.is_muted():
+        why = "in the config" if switch.always else f"while {switch.flag_file} exists"
+        print(f"speech is muted ({why})" if switch.is_muted() else "speech is on")
+    if args.text is None and not args.prepare:
+        return 0 if args.mute or args.unmute else _usage("speak: give TEXT, --prepare, "
+                                                         "--mute or --unmute")
     speech = build_speech(cfg)
-    if args.out:
-        speech.backend.synthesize(args.text, args.out)
-        print(args.out)
-    else:
-        speech.say(args.text)
-        speech.wait_idle(60)
-    speech.close()
+    try:
+        if args.prepare:
+            from kiosk.intake import NO_RECEIPT
+            from kiosk.session import fixed_prompts
+
+            prompts = fixed_prompts(NO_RECEIPT)
+            speech.prepare(prompts, prune=True)
+            if not speech.wait_prepared(600):
+                print("speech: the prompt cache was not ready within 600 s")
+                return 1
+            cache = speech.cache
+            print(f"{len(prompts)} prompts cached in {cache.folder if cache else '(no cache)'}")
+        if args.text is not None and args.out:
+            speech.backend.synthesize(args.text, args.out)
+            print(args.out)
+        elif args.text is not None:
+            speech.say(args.text)
+            speech.wait_idle(120)
+    finally:
+        speech.close()
     return 0
+
+
+def _usage(message: str) -> int:
+    print(message)
+    return 2
 
 
 def run_doctor(args: argparse.Namespace) -> int:

@@ -103,11 +103,24 @@ class SpeechConfig(_Section):
     voice: str
     """espeak-ng voice; "cmn-latn-pinyin" (Mandarin read from tone-numbered pinyin) is right."""
     rate: int = Field(ge=60, le=300)
-    """Words per minute; slower suits elderly listeners."""
+    """Words per minute (espeak-ng's own default is 175); the default 120 is slow enough
+    for elderly listeners."""
     volume: float = Field(ge=0.0, le=1.0)
-    """Loudness from 0.0 to 1.0."""
+    """Loudness from 0.0 to 1.0 (also of the chime)."""
     out_dir: Path
     """Where spoken WAV files are kept when there is no sound card."""
+    cache_dir: str
+    """Fixed prompts rendered once to WAV; empty means "speech-cache" next to out_dir."""
+    chime: bool
+    """Play a soft chime before announcements (ticket number, progress)."""
+    muted: bool
+    """Speech off for good at this kiosk (staff switch it for a while with
+    `shuoshi speak --mute` / `--unmute` instead)."""
+    mute_file: str
+    """While this file exists the kiosk is silent; empty means "speech-muted" next to
+    out_dir. `shuoshi speak --mute` creates it, `--unmute` removes it."""
+    hang_seconds: float = Field(gt=0, le=300)
+    """An engine that takes longer than this over one utterance is abandoned and restarted."""
 
 
 class ScreenConfig(_Section):

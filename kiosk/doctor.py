@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import shutil
-import subprocess
 from datetime import datetime
 
 import httpx
 
+from device.speech import (
+    EspeakBackend,
+    PromptCache,
+    SpeechError,
+    espeak_version,
+    has_alsa_playback,
+    identity_of,
+    make_backend,
+)
 from kiosk.config import AppConfig
 from kiosk.fonts import MissingFontError, find_cjk_font
+from kiosk.intake import NO_RECEIPT
+from kiosk.session import fixed_prompts
+from kiosk.wiring import mute_switch, speech_paths
 
 # A Pi without a real-time clock may boot with a date long past.
 EARLIEST_PLAUSIBLE_YEAR = 2025
 
 
 def report(cfg: AppConfig) -> int:
-    checks = [_font(cfg), _speech(), _store(cfg), _server(cfg), _clock()]
+    checks = [_font(cfg), *speech_checks(cfg), _store(cfg), _server(cfg), _clock()]
     for ok, line in checks:
         print(f"[{'ok' if ok else 'FAIL'}] {line}")
     return 0 if all(ok for ok, _ in checks) else 1
@@ -29,14 +41,40 @@ def _font(cfg: AppConfig) -> tuple[bool, str]:
         return False, f"font: {exc}"
 
 
-def _speech() -> tuple[bool, str]:
+def speech_checks(cfg: AppConfig) -> list[tuple[bool, str]]:
+    """The engine, the voice (is it really Mandarin with tones?), audio output, mute, cache."""
+    sc = cfg.speech
+    if sc.backend == "silent":
+        return [(True, "speech: switched off (backend = \"silent\")")]
     if shutil.which("espeak-ng") is None:
-        return False, "speech: espeak-ng not installed (sudo apt install espeak-ng)"
-    out = subprocess.run(["espeak-ng", "--voices=cmn"], capture_output=True, text=True,
-                         timeout=10, check=False).stdout
-    if "cmn" not in out:
-        return False, "speech: espeak-ng has no Mandarin (cmn) voice"
-    return True, "speech: espeak-ng with a Mandarin voice"
+        return [(False, "speech: espeak-ng not installed (sudo apt install espeak-ng)")]
+    engine = espeak_version().split("Data at")[0].strip()
+    checks = [(True, f"speech engine: {sc.backend} on {engine}")]
+    voice = EspeakBackend(sc.voice, sc.rate, sc.volume, timeout=10)
+    try:
+        phonemes = voice.phonemes("您好")
+        mandarin = "(en)" not in phonemes and bool(re.search(r"[1-5]{2,3}", phonemes))
+        checks.append((mandarin, f"speech voice: {voice.voice} "
+                       + ("reads Mandarin with tones" if mandarin
+                          else f"does NOT read Mandarin ({phonemes.strip()[:60]})")))
+    except SpeechError as exc:
+        checks.append((False, f"speech voice: {exc}"))
+    if has_alsa_playback():
+        checks.append((True, "audio output: a sound card, played with aplay"))
+    else:
+        checks.append((False, f"audio output: no sound card; speech goes to WAV files in "
+                              f"{sc.out_dir}"))
+    switch = mute_switch(sc)
+    checks.append((True, "speech: MUTED (shuoshi speak --unmute)" if switch.is_muted()
+                   else "speech: not muted"))
+    _, cache_dir, _ = speech_paths(sc)
+    backend = make_backend(sc.backend, voice=sc.voice, rate=sc.rate, volume=sc.volume)
+    cache = PromptCache(cache_dir, identity_of(backend))
+    prompts = fixed_prompts(NO_RECEIPT)
+    ready = sum(cache.get(text) is not None for text in prompts)
+    checks.append((True, f"prompt cache: {ready} of {len(prompts)} prompts ready in {cache_dir}"
+                   + ("" if ready == len(prompts) else " (shuoshi speak --prepare)")))
+    return checks
 
 
 def _store(cfg: AppConfig) -> tuple[bool, str]:

@@ -21,6 +21,12 @@ Builder.load_string(
     font_size: "24sp"
     background_color: 0.35, 0.35, 0.38, 1
 
+<ReplayButton@BigButton>:
+    text: "再听一遍"
+    font_size: "28sp"
+    background_color: 0.8, 0.45, 0.05, 1
+    on_release: app.replay()
+
 <KeyButton@BigButton>:
     font_size: "36sp"
     background_color: 0.2, 0.2, 0.24, 1

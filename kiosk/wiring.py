@@ -16,8 +16,8 @@ from device.printer import (
     get_profile,
     make_printer,
 )
-from device.speech import SpeechService, make_speech_service
-from kiosk.config import AppConfig, PrinterConfig
+from device.speech import MuteSwitch, SpeechService, make_speech_service
+from kiosk.config import AppConfig, PrinterConfig, SpeechConfig
 from kiosk.intake import HallInfo, Intake
 from sync.store import Store
 
@@ -73,11 +73,25 @@ def build_print_worker(
                        retry_seconds=cfg.printer.retry_seconds)
 
 
+def speech_paths(speech: SpeechConfig) -> tuple[Path, Path, Path]:
+    """The speech work folder, prompt cache folder and mute flag file."""
+    base = speech.out_dir.parent
+    cache = Path(speech.cache_dir) if speech.cache_dir else base / "speech-cache"
+    mute = Path(speech.mute_file) if speech.mute_file else base / "speech-muted"
+    return base / "speech-work", cache, mute
+
+
+def mute_switch(speech: SpeechConfig) -> MuteSwitch:
+    return MuteSwitch(speech_paths(speech)[2], always=speech.muted)
+
+
 def build_speech(cfg: AppConfig) -> SpeechService:
-    work_dir = cfg.speech.out_dir.parent / "speech-work"
-    return make_speech_service(cfg.speech.backend, voice=cfg.speech.voice, rate=cfg.speech.rate,
-                               volume=cfg.speech.volume, work_dir=work_dir,
-                               out_dir=cfg.speech.out_dir)
+    sc = cfg.speech
+    work_dir, cache_dir, _ = speech_paths(sc)
+    return make_speech_service(sc.backend, voice=sc.voice, rate=sc.rate, volume=sc.volume,
+                               work_dir=work_dir, out_dir=sc.out_dir, cache_dir=cache_dir,
+                               mute=mute_switch(sc), chime=sc.chime,
+                               hang_seconds=sc.hang_seconds)
 
 
 def build_intake(cfg: AppConfig, font: Path, store: Store, speech: SpeechService) -> Intake:

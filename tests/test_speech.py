@@ -31,7 +31,7 @@ from device.speech import (
     speech_text_for_ticket,
     to_pinyin,
 )
-from device.speech import service as service_module
+from device.speech import factory as factory_module
 
 PROMPT = "您的回执号码是幺二三四"
 
@@ -284,7 +284,7 @@ def test_make_speech_service_picks_backend_and_speaker(
             backend, voice="cmn", rate=130, volume=1.0, work_dir=tmp_path, out_dir=tmp_path
         )
 
-    monkeypatch.setattr(service_module, "_virtual_output_logged", False)
+    monkeypatch.setattr(factory_module, "_virtual_output_logged", False)
     kinds = {"pyttsx3": Pyttsx3Backend, "espeak": EspeakBackend, "silent": SilentBackend}
     speaker_kind = AplaySpeaker if has_alsa_playback() else WavFileSpeaker
     with caplog.at_level(logging.INFO, logger="device.speech"):

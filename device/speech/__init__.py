@@ -6,8 +6,21 @@ from device.speech.backends import (
     SilentBackend,
     SpeechBackend,
     SpeechError,
+    espeak_version,
+    identity_of,
 )
-from device.speech.service import SpeechService, make_speech_service
+from device.speech.cache import MuteSwitch, PromptCache
+from device.speech.chime import write_chime
+from device.speech.factory import make_backend, make_speaker, make_speech_service
+from device.speech.listening import (
+    for_listening,
+    read_digits,
+    read_number,
+    spoken_date,
+    spoken_datetime,
+    spoken_time,
+)
+from device.speech.service import SpeechService
 from device.speech.speakers import AplaySpeaker, Speaker, WavFileSpeaker, has_alsa_playback
 from device.speech.text import (
     MANDARIN_VOICE,
@@ -22,6 +35,8 @@ __all__ = [
     "MANDARIN_VOICE",
     "AplaySpeaker",
     "EspeakBackend",
+    "MuteSwitch",
+    "PromptCache",
     "Pyttsx3Backend",
     "SilentBackend",
     "Speaker",
@@ -30,10 +45,21 @@ __all__ = [
     "SpeechService",
     "WavFileSpeaker",
     "espeak_text",
+    "espeak_version",
+    "for_listening",
     "has_alsa_playback",
     "has_pypinyin",
+    "identity_of",
+    "make_backend",
+    "make_speaker",
     "make_speech_service",
+    "read_digits",
+    "read_number",
     "resolve_voice",
     "speech_text_for_ticket",
+    "spoken_date",
+    "spoken_datetime",
+    "spoken_time",
     "to_pinyin",
+    "write_chime",
 ]

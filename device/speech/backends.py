@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import re
 import shutil
@@ -12,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from device.speech.text import espeak_text, resolve_voice
+from device.speech.listening import LISTENING_RULES
+from device.speech.text import espeak_text, pinyin_version, resolve_voice
 
 
 class SpeechError(RuntimeError):
@@ -23,6 +25,30 @@ class SpeechBackend(Protocol):
     def synthesize(self, text: str, wav_path: Path) -> None:
         """Write ``text`` as speech to ``wav_path``; writing nothing means "say nothing"."""
         ...
+
+
+def identity_of(backend: SpeechBackend) -> str:
+    """What a backend's audio depends on besides the text (for the prompt cache)."""
+    return str(getattr(backend, "identity", type(backend).__name__))
+
+
+@functools.cache
+def espeak_version(binary: str = "espeak-ng") -> str:
+    """``espeak-ng --version``'s first line, e.g. "eSpeak NG text-to-speech: 1.51  Data at…"."""
+    exe = shutil.which(binary)
+    if exe is None:
+        return "missing"
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10,
+                             check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return (out.splitlines() or ["unknown"])[0].strip()
+
+
+def _settings(voice: str, rate: int, volume: float) -> str:
+    return (f"{espeak_version()} voice={voice} rate={rate} amplitude={_amplitude(volume)} "
+            f"pinyin={pinyin_version()} rules={LISTENING_RULES}")
 
 
 def _amplitude(volume: float) -> int:
@@ -44,7 +70,17 @@ def _shared_pyttsx3_engine() -> Any:
         import pyttsx3
 
         _pyttsx3_engine = pyttsx3.init("espeak")
+        atexit.register(_drop_pyttsx3_engine)
     return _pyttsx3_engine
+
+
+def _drop_pyttsx3_engine() -> None:
+    """Let the engine go while the interpreter is still whole: collected during shutdown,
+    pyttsx3's DriverProxy.__del__ finds its module globals gone and prints a traceback."""
+    global _pyttsx3_engine
+    if _PYTTSX3_TURN.acquire(timeout=1.0):  # a hung engine holds it: then leave it be
+        _pyttsx3_engine = None
+        _PYTTSX3_TURN.release()
 
 
 class Pyttsx3Backend:
@@ -61,6 +97,12 @@ class Pyttsx3Backend:
         self.volume = volume
         self.timeout = timeout
         self._owner: int | None = None
+
+    @property
+    def identity(self) -> str:
+        from importlib.metadata import version
+
+        return f"pyttsx3 {version('pyttsx3')} {_settings(self.voice, self.rate, self.volume)}"
 
     def synthesize(self, text: str, wav_path: Path) -> None:
         if self._owner is None:
@@ -143,6 +185,10 @@ class EspeakBackend:
         self.timeout = timeout
         self.binary = binary
 
+    @property
+    def identity(self) -> str:
+        return f"espeak-ng binary {_settings(self.voice, self.rate, self.volume)}"
+
     def command(self, *extra: str) -> list[str]:
         """The espeak-ng command line (text read from stdin) with ``extra`` options added."""
         exe = shutil.which(self.binary)
@@ -203,6 +249,8 @@ def _espeak_voices(exe: str) -> frozenset[str]:
 
 class SilentBackend:
     """Speech switched off: writes nothing, so nothing is played."""
+
+    identity = "silent"
 
     def synthesize(self, text: str, wav_path: Path) -> None:
         return None

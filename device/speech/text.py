@@ -6,6 +6,8 @@ import functools
 import re
 from collections.abc import Callable
 
+from device.speech.listening import for_listening, read_digits
+
 MANDARIN_VOICE = "cmn-latn-pinyin"
 """espeak-ng's Mandarin voice that reads Latin text as tone-numbered pinyin."""
 
@@ -13,20 +15,6 @@ MANDARIN_VOICE = "cmn-latn-pinyin"
 # plain "cmn" voice then reads that pinyin with English rules ("h-a-o three"); only the
 # "latin as pinyin" voice turns it into Mandarin syllables with tones.
 _BROKEN_MANDARIN_VOICES = frozenset({"cmn", "zh", "zh-cmn", "zh-cn", "sit/cmn", "mandarin"})
-
-_TICKET_DIGITS = {
-    "0": "零",
-    "1": "幺",
-    "2": "二",
-    "3": "三",
-    "4": "四",
-    "5": "五",
-    "6": "六",
-    "7": "七",
-    "8": "八",
-    "9": "九",
-}
-
 
 def resolve_voice(voice: str) -> str:
     """The espeak-ng voice to use for ``voice``; the Mandarin aliases map to MANDARIN_VOICE."""
@@ -51,8 +39,19 @@ def to_pinyin(text: str) -> str:
 
 
 def espeak_text(text: str, voice: str) -> str:
-    """The text to hand espeak-ng for ``voice``: pinyin for the Mandarin voice."""
-    return to_pinyin(text) if is_pinyin_voice(voice) else text
+    """The text to hand espeak-ng for ``voice``: made for listening (numbers, dates, pauses;
+    see device.speech.listening), then pinyin for the Mandarin voice."""
+    return to_pinyin(for_listening(text)) if is_pinyin_voice(voice) else text
+
+
+def pinyin_version() -> str:
+    """The installed pypinyin's version ("none" without it): its readings shape the audio."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pypinyin")
+    except PackageNotFoundError:
+        return "none"
 
 
 def has_pypinyin() -> bool:
@@ -78,4 +77,4 @@ def speech_text_for_ticket(ticket: str) -> str:
     """A ticket read digit by digit the way numbers are read aloud: "1234 56789 0" ->
     "幺二三四，五六七八九，零". Groups (split on spaces or dashes) are joined with "，"."""
     groups = [g for g in re.split(r"[\s\-_/]+", ticket) if g]
-    return "，".join("".join(_TICKET_DIGITS.get(c, c) for c in g) for g in groups)
+    return "，".join(read_digits(g) for g in groups)
