@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -112,9 +113,11 @@ def test_soak_sync_state_machine(server: CentralServer) -> None:
             def teardown(self) -> None:
                 mode[0] = "pass"
                 for _ in range(50):  # with a good network everything arrives, exactly once
-                    if self.worker.run_once().waiting == 0:
+                    result = self.worker.run_once()
+                    if result.waiting == 0:
                         break
-                assert Outbox(self.store).depth() == 0
+                    time.sleep(0.05)
+                assert Outbox(self.store).depth() == 0, (result, Outbox(self.store).quarantined())
                 assert {u for u, _ in self._server_rows()} == self.receipted
                 self._close()
 

@@ -87,7 +87,8 @@ def test_certificate_verified_by_default_and_with_a_private_ca(
     store = Store(tmp_path / "kiosk.db")
     store.record_submission(SubmissionDraft("其他", "测试"), code)
 
-    untrusting = SyncWorker(store, SyncSettings(server_url=url, kiosk_code=code, signing_key=key))
+    untrusting = SyncWorker(store, SyncSettings(server_url=url, kiosk_code=code, signing_key=key,
+                                                retry_cap_s=0.01))
     assert untrusting.run_once().error == "the server's TLS certificate is not trusted"
     untrusting.close()
     assert Outbox(store).depth() == 1
