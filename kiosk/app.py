@@ -125,7 +125,9 @@ class KioskApp(App):
         print(f"SUBMITTED {stored.ticket}", flush=True)
         self.session.reset()
         done: DoneScreen = self.root.get_screen("done")
-        done.show_ticket(stored.ticket, "请取走回执，凭号码或扫码查询进度")
+        printable = self.services.intake.printer_report.state.can_print
+        done.show_ticket(stored.ticket, "请取走回执，凭号码或扫码查询进度" if printable
+                         else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打")
         self.root.current = "done"
 
     def look_up(self, ticket: str) -> None:

@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ak = sv_sub.add_parser("add-kiosk", help="provision a kiosk and print its config")
     ak.add_argument("name")
     ak.add_argument("--code", help="4-digit kiosk code; the next free one if not given")
+    ak.add_argument("--db", default=argparse.SUPPRESS, help="the server's database URL")
     ak.add_argument("--server-url", default="http://127.0.0.1:8765",
                     help="the URL the kiosk will use to reach this server")
     ak.set_defaults(handler=run_add_kiosk)

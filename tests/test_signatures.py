@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,7 +13,7 @@ from http_message_signatures import HTTPMessageSigner, algorithms
 
 from sync.protocol import API_PREFIX
 from sync.signing import COVERED, KioskSigner, _Message, _OneKey, load_private_key, new_private_key
-from tests.conftest import CentralServer
+from tests.conftest import CentralServer, shuoshi
 
 CHANGES = f"{API_PREFIX}/changes?since=0"
 
@@ -100,3 +102,16 @@ def test_a_kiosk_cannot_push_for_another(server: CentralServer, kiosk_key: str) 
     reply = _send(server, _signed(kiosk_key, method="POST", path=f"{API_PREFIX}/submissions",
                                   body=body))
     assert reply.status_code == 403
+
+
+def test_add_kiosk_prints_a_config_that_works(tmp_path: Path, server: CentralServer) -> None:
+    made = shuoshi("server", "add-kiosk", "幸福里社区说事厅", "--db", f"sqlite:///{server.db}",
+                   "--server-url", server.url)
+    assert made.returncode == 0, made.stderr
+    lines = tomllib.loads(made.stdout)
+    code, key = lines["hall"]["kiosk_code"], lines["sync"]["signing_key"]
+    assert code == "0001" and lines["sync"]["server_url"] == server.url
+    assert _send(server, _signed(key, code=code)).status_code == 200
+    again = shuoshi("server", "add-kiosk", "另一台", "--code", code, "--db",
+                    f"sqlite:///{server.db}")
+    assert again.returncode == 1 and "already given" in again.stderr
