@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from device.printer import Cut, Element, Feed, PrinterProfile, QRCode, ReceiptLayout, Rule, Text
 from device.printer import wrap as wrap_columns
+from sync.privacy import mask_phone
 from sync.protocol import STEP_LABELS, Step
 from sync.store import StoredSubmission
 from sync.ticket import group
@@ -30,16 +31,6 @@ class HallText:
     name: str
     hotline: str
     status_url: str = ""  # "{ticket}" is replaced by the ticket number
-
-
-def mask_phone(phone: str | None) -> str:
-    """138****1234 for a mobile number; 匿名 when none was left."""
-    if not phone:
-        return "匿名"
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"
 
 
 def steps_line(current: Step) -> str:

@@ -11,7 +11,7 @@ import struct
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 PROXY_MODES = ("pass", "drop", "delay", "reset", "swallow", "truncate")
 
@@ -47,17 +47,12 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-@dataclass
-class FaultProxy:
-    """TCP proxy to ``target_port``; each new connection gets a mode from ``choose``."""
+class _Loopback:
+    """A TCP server on 127.0.0.1 with its own event loop thread, used as a context manager."""
 
-    target_port: int
-    choose: Callable[[], str] = lambda: "pass"
-    delay_s: float = 0.3
-    counts: dict[str, int] = field(default_factory=dict)
-    port: int = 0
+    port: int
 
-    def __enter__(self) -> FaultProxy:
+    def __enter__(self) -> Self:
         self._loop = _LoopThread()
         self._server = self._loop.run(asyncio.start_server(self._handle, "127.0.0.1", 0))
         self.port = self._server.sockets[0].getsockname()[1]
@@ -69,6 +64,20 @@ class FaultProxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class FaultProxy(_Loopback):
+    """TCP proxy to ``target_port``; each new connection gets a mode from ``choose``."""
+
+    target_port: int
+    choose: Callable[[], str] = lambda: "pass"
+    delay_s: float = 0.3
+    counts: dict[str, int] = field(default_factory=dict)
+    port: int = 0
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         mode = self.choose()
@@ -131,7 +140,7 @@ def random_faults(rng: random.Random, fault_rate: float) -> Callable[[], str]:
 
 
 @dataclass
-class BadServer:
+class BadServer(_Loopback):
     """An HTTP server that answers every request with ``reply`` (status, headers, body chunks)."""
 
     status: int = 200
@@ -141,19 +150,6 @@ class BadServer:
     requests: int = 0
     paths: list[str] = field(default_factory=list)
     port: int = 0
-
-    def __enter__(self) -> BadServer:
-        self._loop = _LoopThread()
-        self._server = self._loop.run(asyncio.start_server(self._handle, "127.0.0.1", 0))
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.stop(self._server)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

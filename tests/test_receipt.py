@@ -28,7 +28,6 @@ from kiosk.intake import Intake
 from kiosk.receipt import (
     BookEntry,
     HallText,
-    mask_phone,
     next_say_day,
     printer_test_page,
     queue_slip,
@@ -36,6 +35,7 @@ from kiosk.receipt import (
     submission_receipt,
 )
 from kiosk.wiring import build_glyphs, build_print_worker, hall_info
+from sync.privacy import mask_phone
 from sync.protocol import Step
 from sync.store import Store, StoredSubmission, SubmissionDraft
 from sync.ticket import group, make_ticket

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .layout import ReceiptLayout, layout_from_dict, layout_to_dict
-from .virtual import check_job_name, write_atomic
+from .virtual import check_job_name, fsync_dir, write_atomic
 
 STATES = ("pending", "printing", "done", "held")
 SUFFIX = ".job.json"
@@ -75,7 +75,7 @@ class Spool:
             os.rename(self._path(source, job_id), self._path(target, job_id))
         except FileNotFoundError:
             return False
-        _fsync_dir(self.root / target)
+        fsync_dir(self.root / target)
         return True
 
     def claim(self, job_id: str) -> PrintJob | None:
@@ -129,10 +129,3 @@ class Spool:
         for job_id in done[: max(0, len(done) - KEEP_DONE)]:
             self._path("done", job_id).unlink(missing_ok=True)
 
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -21,7 +21,8 @@ def check_job_name(job_name: str) -> None:
         raise ValueError(f"job name must be a plain file name, got {job_name!r}")
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` itself survive a power cut."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -43,7 +44,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 class VirtualPrinter:
