@@ -146,11 +146,11 @@ class SyncWorker:
     def _push_all(self) -> tuple[int, int]:
         pushed = quarantined = 0
         s = self.settings
+        # Every pass takes its batch out of what is due (acknowledged, quarantined or
+        # postponed), so this ends; a failed request raises and ends the round.
         while batch := self.outbox.due(time.time(), s.batch_size, s.max_batch_bytes):
             acked, bad = self._push(batch)
             pushed, quarantined = pushed + acked, quarantined + bad
-            if len(batch) < s.batch_size:
-                break
         return pushed, quarantined
 
     def _upload_voices(self, batch: list[SubmissionIn]) -> list[SubmissionIn]:
