@@ -174,3 +174,12 @@ def test_status_bits_round_trip() -> None:
         expected = state
         assert (state_from_replies(replies) if replies else PrinterState.UNKNOWN) is expected
     assert state_from_replies({1: 0x00}) is PrinterState.UNKNOWN  # not a status byte
+
+
+def test_usb_printer_that_is_not_plugged_in_is_a_plain_error() -> None:
+    """The real pyusb + libusb path; no USB printer is attached to this machine."""
+    from device.printer.links import LinkError, UsbLink
+
+    link = UsbLink(0x0416, 0x5011, timeout=1)
+    with pytest.raises(LinkError, match="cannot open USB 0416:5011: .*not found"):
+        link.open()
