@@ -181,5 +181,5 @@ def test_usb_printer_that_is_not_plugged_in_is_a_plain_error() -> None:
     from device.printer.links import LinkError, UsbLink
 
     link = UsbLink(0x0416, 0x5011, timeout=1)
-    with pytest.raises(LinkError, match="cannot open USB 0416:5011: .*not found"):
+    with pytest.raises(LinkError, match=r"cannot open USB 0416:5011: .*not found"):
         link.open()
