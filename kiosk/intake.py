@@ -15,6 +15,7 @@ from datetime import datetime
 from device.printer import PrinterReport, PrintJob, PrintWorker
 from device.speech import SpeechService, speech_text_for_ticket
 from kiosk.receipt import HallText, submission_receipt
+from kiosk.session import MESSAGES
 from sync.store import Store, StoredSubmission, SubmissionDraft
 from sync.ticket import group
 
@@ -60,10 +61,10 @@ class Intake:
         """Commit durably, queue the receipt, speak the number; returns at once."""
         stored = self.store.record_submission(draft, self.hall.kiosk_code)
         queued = self._queue(stored, reprinted_at=None) is not None
-        self.speech.say(
-            f"提交成功。您的回执号码是：{speech_text_for_ticket(group(stored.ticket))}。"
-            "请取走回执，凭号码查询进度。"
-        )
+        # Only the digits are synthesised now; the sentences around them come from the cache.
+        self.speech.say(MESSAGES["submitted"])
+        self.speech.say(f"{speech_text_for_ticket(group(stored.ticket))}。")
+        self.speech.say(MESSAGES["take_receipt"])
         if not queued or not self.printer.report.state.can_print:
             self.speech.say(NO_RECEIPT)
         return stored
