@@ -78,9 +78,9 @@ def _time_to_print(data: bytes, baud: int, profile: PrinterProfile) -> float:
 
 def _row(name: str, size: int, base: int, times: dict[int, float],
          base_times: dict[int, float]) -> str:
-    cells = [f"{name:<34}", f"{size:>8,}", f"{size / base:>7.1f}x"]
+    cells = [f"{name:<34}", f"{size:>8,}", f"{size / base:>7.2f}x"]
     for baud in BAUDS:
-        cells.append(f"{times[baud]:>8.2f} s ({times[baud] / base_times[baud]:>5.1f}x)")
+        cells.append(f"{times[baud]:>8.2f} s ({times[baud] / base_times[baud]:>6.2f}x)")
     return " | ".join(cells)
 
 
