@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Float, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -47,7 +47,7 @@ class OutboxEntry(Base):
         ForeignKey("submissions.uuid"), unique=True
     )
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[float] = mapped_column(default=0.0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
     last_error: Mapped[str] = mapped_column(default="")
     quarantined: Mapped[bool] = mapped_column(default=False)
     """Refused by the server as malformed: kept for staff, no longer retried."""

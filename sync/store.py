@@ -6,7 +6,6 @@ The UI and the sync worker are separate processes sharing this file. Every write
 
 from __future__ import annotations
 
-import fcntl
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -15,11 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync.migrate import upgrade
 from sync.models import OutboxEntry, Submission, SyncState, TicketCounter
 from sync.privacy import mask_phone
 from sync.protocol import Step
@@ -82,15 +80,7 @@ def open_engine(path: Path) -> Engine:
 
 
 def migrate(engine: Engine, db_path: Path) -> None:
-    """Bring the schema to the newest revision; safe when several processes start at once."""
-    lock_path = db_path.with_name(db_path.name + ".migrate.lock")
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+    upgrade(engine, MIGRATIONS_DIR, db_path.with_name(db_path.name + ".migrate.lock"))
 
 
 class Store:

@@ -58,3 +58,16 @@ def test_durable_write_leaves_whole_file_or_nothing(tmp_path: Path) -> None:
     (folder / ".note2.wav.abc.part").write_bytes(b"half")  # what a crash mid-write leaves
     assert remove_partial_files(folder) == 1
     assert sorted(p.name for p in folder.iterdir()) == ["note.wav"]
+
+
+def test_kiosk_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from sync.models import Base
+
+    store = Store(tmp_path / "kiosk.db")
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    store.close()
+    assert diff == []

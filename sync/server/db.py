@@ -8,6 +8,10 @@ from typing import Any
 from sqlalchemy import Engine, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from sync.migrate import upgrade
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
 
 class ServerBase(DeclarativeBase):
     pass
@@ -117,12 +121,17 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def open_server_engine(url: str) -> Engine:
+    """The server's database, migrated to the newest schema (SQLite, or any SQLAlchemy URL)."""
+    lock = Path("var/server.migrate.lock")
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        db_path = Path(url.removeprefix("sqlite:///"))
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = db_path.with_name(db_path.name + ".migrate.lock")
     engine = create_engine(url, connect_args={"check_same_thread": False})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _pragmas)
         # Serialise writers so status-change numbers are committed in the order they are issued.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-    ServerBase.metadata.create_all(engine)
+    # Servers started before migrations existed made these tables with create_all.
+    upgrade(engine, MIGRATIONS_DIR, lock, adopt=("central_submissions", "0001"))
     return engine

@@ -1,0 +1,10 @@
+"""Alembic environment of the central server: run with a connection handed in by sync.migrate."""
+
+from alembic import context
+
+from sync.server.db import ServerBase
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=ServerBase.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
