@@ -21,6 +21,7 @@ import tomli_w
 
 from kiosk.config import AppConfig, load_config
 from kiosk.xvfb import virtual_display
+from sync.protocol import API_PREFIX
 from sync.server.provision import ProvisionError, add_kiosk
 from sync.store import Store
 
@@ -139,7 +140,7 @@ def _staff_moves_to_sort(cfg: AppConfig, ticket: str) -> None:
     url = cfg.sync.server_url
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        reply = httpx.post(f"{url}/api/v1/staff/tickets/{ticket}/status",
+        reply = httpx.post(f"{url}{API_PREFIX}/staff/tickets/{ticket}/status",
                            json={"step": "sort", "note": "已登记，转居委会协调处理"}, timeout=5)
         if reply.status_code == 200:
             break

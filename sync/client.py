@@ -83,6 +83,8 @@ class SyncSettings:
     ca_file: Path | None = None
     retry_base_s: float = DEFAULT_BACKOFF_BASE
     retry_cap_s: float = DEFAULT_BACKOFF_CAP
+    heartbeat_s: float = 60.0
+    """At most one heartbeat this often: thousands of kiosks must not each write every round."""
 
 
 class SyncWorker:
@@ -97,6 +99,7 @@ class SyncWorker:
         self.printer_state = printer_state
         self.clock = clock
         self._failures = 0
+        self._last_heartbeat: float | None = None
         verify: ssl.SSLContext | bool = True
         if settings.ca_file is not None:
             verify = ssl.create_default_context(cafile=str(settings.ca_file))
@@ -253,6 +256,12 @@ class SyncWorker:
     # -- housekeeping ------------------------------------------------------------------
 
     def _heartbeat(self, result: RoundResult) -> None:
+        now = time.monotonic()
+        last = self._last_heartbeat
+        if last is not None and now - last < self.settings.heartbeat_s:
+            return
+        if self.store.get_state("paused") or self._clock_wrong():
+            return
         beat = Heartbeat(
             queue_depth=result.waiting,
             oldest_unsent_seconds=self.outbox.oldest_unsent_seconds(),
@@ -262,9 +271,8 @@ class SyncWorker:
             free_disk_bytes=shutil.disk_usage(self.store.path.parent).free,
             last_error=result.error[:500],
         )
-        if self.store.get_state("paused") or self._clock_wrong():
-            return
-        with contextlib.suppress(ExchangeError):  # the next round sends a fresh one
+        self._last_heartbeat = now
+        with contextlib.suppress(ExchangeError):  # the next due round sends a fresh one
             self._call("POST", f"{API_PREFIX}/heartbeat", content=beat.model_dump_json().encode(),
                        headers=JSON)
 

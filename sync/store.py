@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -96,13 +96,14 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def session(self) -> Iterator[Session]:
+        """One write transaction (BEGIN IMMEDIATE), committed when the block ends."""
         with self._sessions.begin() as session:
             yield session
 
     def record_submission(self, draft: SubmissionDraft, kiosk_code: str) -> StoredSubmission:
         """Issue a ticket and commit the submission with its outbox entry, durably."""
-        with self._tx() as s:
+        with self.session() as s:
             counter = s.get(TicketCounter, kiosk_code)
             if counter is None:
                 counter = TicketCounter(kiosk_code=kiosk_code, last_sequence=0)
@@ -132,31 +133,27 @@ class Store:
         return _stored(row)
 
     def find_by_ticket(self, ticket: str) -> StoredSubmission | None:
-        with self._tx() as s:
+        with self.session() as s:
             row = s.scalar(select(Submission).where(Submission.ticket == ticket))
             return _stored(row) if row else None
 
     def attach_voice(self, sub_uuid: str, path: Path, sha256: str) -> None:
         """Reference a voice note that is already durably on disk (see sync.files)."""
-        with self._tx() as s:
+        with self.session() as s:
             row = s.get(Submission, sub_uuid)
             if row is None:
                 raise KeyError(sub_uuid)
             row.voice_path, row.voice_sha256 = str(path), sha256
 
     def get_state(self, key: str, default: str = "") -> str:
-        with self._tx() as s:
+        with self.session() as s:
             row = s.get(SyncState, key)
             return row.value if row else default
 
     def set_state(self, **values: str) -> None:
-        with self._tx() as s:
+        with self.session() as s:
             for key, value in values.items():
                 s.merge(SyncState(key=key, value=value))
-
-    def session(self) -> AbstractContextManager[Session]:
-        """One write transaction (BEGIN IMMEDIATE) for the outbox and inbox."""
-        return self._tx()
 
 
 def _stored(row: Submission) -> StoredSubmission:

@@ -7,15 +7,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from kiosk.xvfb import virtual_display
+from sync.client import RoundResult, SyncSettings, SyncWorker
 from sync.server.provision import add_kiosk
 from sync.signing import KioskSigner
+from sync.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -126,3 +129,24 @@ def kiosk_key_only() -> str:
     from sync.signing import new_private_key
 
     return new_private_key()
+
+
+def sync_worker(store: Store, url: str, key: str, *, code: str = "0042",
+                transport: httpx.BaseTransport | None = None,
+                printer_state: Callable[[], str] = lambda: "unknown",
+                **settings: Any) -> SyncWorker:
+    """The real sync worker for kiosk ``code``, with any SyncSettings field overridden."""
+    return SyncWorker(store, SyncSettings(server_url=url, kiosk_code=code, signing_key=key,
+                                          **settings),
+                      transport=transport, printer_state=printer_state)
+
+
+def drain(worker: SyncWorker, rounds: int, pause_s: float) -> RoundResult:
+    """Sync rounds until nothing waits or ``rounds`` run out; returns the last round's result."""
+    result = worker.run_once()
+    for _ in range(rounds - 1):
+        if result.waiting == 0:
+            break
+        time.sleep(pause_s)
+        result = worker.run_once()
+    return result

@@ -5,22 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sync.client import SyncSettings, SyncWorker
 from sync.inbox import Inbox
 from sync.outbox import Outbox
 from sync.protocol import API_PREFIX, PushRequest, PushResponse
 from sync.store import Store, SubmissionDraft
-from tests.conftest import CentralServer, shuoshi
+from tests.conftest import CentralServer, shuoshi, sync_worker
 
 
 def _server_rows(server: CentralServer) -> list[tuple[str, str, str]]:
     with sqlite3.connect(server.db) as db:
         return db.execute("SELECT uuid, ticket, description FROM central_submissions").fetchall()
-
-
-def _worker(store: Store, server: CentralServer, key: str, **kw: object) -> SyncWorker:
-    return SyncWorker(store, SyncSettings(server_url=server.url, kiosk_code="0042",
-                                          signing_key=key, **kw))  # type: ignore[arg-type]
 
 
 def test_store_is_wal_with_full_sync(tmp_path: Path) -> None:
@@ -49,7 +43,7 @@ def test_same_submission_pushed_twice_exists_once(
     assert _server_rows(server) == [(stored.uuid, stored.ticket, "垃圾没有及时清运")]
 
     # The worker's own push after that is a duplicate too, and empties the outbox.
-    worker = _worker(store, server, kiosk_key)
+    worker = sync_worker(store, server.url, kiosk_key)
     assert worker.run_once().error == ""
     assert Outbox(store).depth() == 0
     assert len(_server_rows(server)) == 1
@@ -61,7 +55,7 @@ def test_status_set_by_staff_comes_back(
     tmp_path: Path, server: CentralServer, kiosk_key: str
 ) -> None:
     store = Store(tmp_path / "k.db")
-    worker = _worker(store, server, kiosk_key, batch_size=2)
+    worker = sync_worker(store, server.url, kiosk_key, batch_size=2)
     tickets = [store.record_submission(SubmissionDraft("噪音扰民", f"第{i}件"), "0042").ticket
                for i in range(5)]
     result = worker.run_once()
@@ -85,7 +79,7 @@ def test_server_down_keeps_everything_queued(
     store = Store(tmp_path / "k.db")
     store.record_submission(SubmissionDraft("安全隐患", "小巷没有路灯"), "0042")
     server.stop()
-    worker = _worker(store, server, kiosk_key, timeout=2)
+    worker = sync_worker(store, server.url, kiosk_key, timeout=2)
     result = worker.run_once()
     assert result.error == "cannot reach the server"
     assert Outbox(store).depth() == 1

@@ -7,6 +7,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,17 +15,15 @@ import pytest
 from sync.client import SyncSettings, SyncWorker
 from sync.outbox import Outbox
 from sync.store import Store, SubmissionDraft
-from tests.conftest import CentralServer, shuoshi
+from tests.conftest import CentralServer, drain, shuoshi, sync_worker
 from tests.faults import BadServer, FaultProxy, random_faults
 
 FAST_RETRY = {"retry_base_s": 0.001, "retry_cap_s": 0.01}
 
 
 def _worker(store: Store, url: str, key: str, transport: httpx.BaseTransport | None = None,
-            **kw: object) -> SyncWorker:
-    settings = SyncSettings(server_url=url, kiosk_code="0042", signing_key=key,
-                            **{**FAST_RETRY, **kw})  # type: ignore[arg-type]
-    return SyncWorker(store, settings, transport=transport)
+            **kw: Any) -> SyncWorker:
+    return sync_worker(store, url, key, transport=transport, **{**FAST_RETRY, **kw})
 
 
 def _new_connection_per_request() -> httpx.HTTPTransport:
@@ -171,10 +170,7 @@ def test_thousands_through_a_faulty_network_arrive_exactly_once(
     with FaultProxy(server.port, random_faults(rng, 0.35)) as proxy:
         worker = _worker(store, proxy.url, kiosk_key, _new_connection_per_request(),
                          batch_size=37, timeout=2)
-        for _ in range(400):
-            if worker.run_once().waiting == 0:
-                break
-            time.sleep(0.01)
+        drain(worker, rounds=400, pause_s=0.01)
         worker.close()
     assert Outbox(store).depth() == 0
     central = _central_uuids(server)

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sync.client import SyncSettings, SyncWorker
+from sync.client import SyncWorker
 from sync.files import sha256_of, write_durably
 from sync.http import ExchangeError
 from sync.inbox import Inbox
@@ -23,13 +23,12 @@ from sync.protocol import API_PREFIX, ChangePage
 from sync.signing import KioskSigner
 from sync.store import Store, SubmissionDraft
 from sync.upload import AttachmentRefused, upload
-from tests.conftest import CentralServer
+from tests.conftest import CentralServer, sync_worker
 from tests.faults import FaultProxy
 
 
 def _worker(store: Store, server: CentralServer, key: str) -> SyncWorker:
-    return SyncWorker(store, SyncSettings(server_url=server.url, kiosk_code="0042",
-                                          signing_key=key), printer_state=lambda: "paper_out")
+    return sync_worker(store, server.url, key, printer_state=lambda: "paper_out")
 
 
 def _staff(server: CentralServer, method: str, path: str, body: object) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -23,7 +22,7 @@ from sync.outbox import Outbox
 from sync.protocol import API_PREFIX
 from sync.server.provision import add_kiosk
 from sync.store import Store, SubmissionDraft
-from tests.conftest import CentralServer
+from tests.conftest import CentralServer, drain
 from tests.faults import FaultProxy
 
 EXAMPLES = 300 if os.environ.get("SHUOSHI_SOAK") else 30
@@ -112,11 +111,8 @@ def test_soak_sync_state_machine(server: CentralServer) -> None:
 
             def teardown(self) -> None:
                 mode[0] = "pass"
-                for _ in range(50):  # with a good network everything arrives, exactly once
-                    result = self.worker.run_once()
-                    if result.waiting == 0:
-                        break
-                    time.sleep(0.05)
+                # with a good network everything arrives, exactly once
+                result = drain(self.worker, rounds=50, pause_s=0.05)
                 assert Outbox(self.store).depth() == 0, (result, Outbox(self.store).quarantined())
                 assert {u for u, _ in self._server_rows()} == self.receipted
                 self._close()

@@ -22,7 +22,7 @@ from sync.client import SyncSettings, SyncWorker
 from sync.outbox import Outbox
 from sync.server.provision import add_kiosk
 from sync.store import Store, SubmissionDraft
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, drain, free_port
 
 
 def _name(common: str) -> x509.Name:
@@ -95,10 +95,7 @@ def test_certificate_verified_by_default_and_with_a_private_ca(
 
     trusting = SyncWorker(store, SyncSettings(server_url=url, kiosk_code=code, signing_key=key,
                                               ca_file=ca_file, retry_cap_s=0.01))
-    for _ in range(20):
-        if trusting.run_once().waiting == 0:
-            break
-        time.sleep(0.05)
+    drain(trusting, rounds=20, pause_s=0.05)
     trusting.close()
     assert Outbox(store).depth() == 0
     store.close()
