@@ -12,14 +12,8 @@ from device.speech.backends import (
 from device.speech.cache import MuteSwitch, PromptCache
 from device.speech.chime import write_chime
 from device.speech.factory import make_backend, make_speaker, make_speech_service
-from device.speech.listening import (
-    for_listening,
-    read_digits,
-    read_number,
-    spoken_date,
-    spoken_datetime,
-    spoken_time,
-)
+from device.speech.listening import for_listening, spoken_date, spoken_datetime, spoken_time
+from device.speech.numbers import read_decimal, read_digits, read_number
 from device.speech.service import SpeechService
 from device.speech.speakers import AplaySpeaker, Speaker, WavFileSpeaker, has_alsa_playback
 from device.speech.text import (
@@ -53,6 +47,7 @@ __all__ = [
     "make_backend",
     "make_speaker",
     "make_speech_service",
+    "read_decimal",
     "read_digits",
     "read_number",
     "resolve_voice",

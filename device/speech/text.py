@@ -6,7 +6,9 @@ import functools
 import re
 from collections.abc import Callable
 
-from device.speech.listening import for_listening, read_digits
+from device.speech.listening import for_listening
+from device.speech.numbers import read_digits
+from device.speech.sandhi import tone_sandhi
 
 MANDARIN_VOICE = "cmn-latn-pinyin"
 """espeak-ng's Mandarin voice that reads Latin text as tone-numbered pinyin."""
@@ -15,6 +17,8 @@ MANDARIN_VOICE = "cmn-latn-pinyin"
 # plain "cmn" voice then reads that pinyin with English rules ("h-a-o three"); only the
 # "latin as pinyin" voice turns it into Mandarin syllables with tones.
 _BROKEN_MANDARIN_VOICES = frozenset({"cmn", "zh", "zh-cmn", "zh-cn", "sit/cmn", "mandarin"})
+_HAN_RUN = re.compile(r"([\u3007\u3400-\u4dbf\u4e00-\u9fff]+)")
+
 
 def resolve_voice(voice: str) -> str:
     """The espeak-ng voice to use for ``voice``; the Mandarin aliases map to MANDARIN_VOICE."""
@@ -28,7 +32,8 @@ def is_pinyin_voice(voice: str) -> bool:
 
 
 def to_pinyin(text: str) -> str:
-    """Han characters as tone-numbered pinyin ("您好" -> "nin2 hao3"); other text kept.
+    """Han characters as tone-numbered pinyin ("您好" -> "nin2 hao3"), with the tone changes
+    of 一 and 不 (device.speech.sandhi); other text kept.
 
     Without the optional pypinyin package the text is returned unchanged: espeak-ng's own
     dictionary then reads it, which is right for most characters but picks one reading per
@@ -67,8 +72,15 @@ def _pinyin_converter() -> Callable[[str], list[str]] | None:
         return None
 
     def convert(text: str) -> list[str]:
-        syllables: list[str] = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True)
-        return syllables
+        out: list[str] = []
+        for i, piece in enumerate(_HAN_RUN.split(text)):
+            if i % 2 == 0:  # between runs of Han characters: kept as it is
+                out += [piece.strip()] if piece.strip() else []
+                continue
+            syllables: list[str] = lazy_pinyin(piece, style=Style.TONE3,
+                                               neutral_tone_with_five=True)
+            out += tone_sandhi(piece, syllables) if len(syllables) == len(piece) else syllables
+        return out
 
     return convert
 
