@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from device.speech.library import text_to_phonemes
 from device.speech.listening import LISTENING_RULES
 from device.speech.text import espeak_text, pinyin_version, resolve_voice
 
@@ -25,6 +26,11 @@ class SpeechBackend(Protocol):
     def synthesize(self, text: str, wav_path: Path) -> None:
         """Write ``text`` as speech to ``wav_path``; writing nothing means "say nothing"."""
         ...
+
+
+SLOW_PACE = 0.77
+"""慢一点: the slow rate as a share of the configured one. At the default rate it brings
+the voice from about 3.3 to about 2.5 syllables a second (measured in tests/test_speech_pace.py)."""
 
 
 def identity_of(backend: SpeechBackend) -> str:
@@ -69,7 +75,10 @@ def _shared_pyttsx3_engine() -> Any:
     if _pyttsx3_engine is None:
         import pyttsx3
 
-        _pyttsx3_engine = pyttsx3.init("espeak")
+        try:
+            _pyttsx3_engine = pyttsx3.init("espeak")
+        except Exception as exc:  # libespeak-ng missing or broken
+            raise SpeechError(f"pyttsx3 could not start libespeak-ng: {exc}") from None
         atexit.register(_drop_pyttsx3_engine)
     return _pyttsx3_engine
 
@@ -104,6 +113,10 @@ class Pyttsx3Backend:
 
         return f"pyttsx3 {version('pyttsx3')} {_settings(self.voice, self.rate, self.volume)}"
 
+    def at_rate(self, rate: int) -> Pyttsx3Backend:
+        """The same voice at another rate (a backend of its own, sharing the one engine)."""
+        return Pyttsx3Backend(self.voice, rate, self.volume, timeout=self.timeout)
+
     def synthesize(self, text: str, wav_path: Path) -> None:
         if self._owner is None:
             self._owner = threading.get_ident()
@@ -118,6 +131,17 @@ class Pyttsx3Backend:
             self._render(engine, embedded + espeak_text(text, self.voice), wav_path)
         if not wav_path.is_file() or wav_path.stat().st_size <= 44:
             raise SpeechError("pyttsx3 wrote no audio")
+
+    def phonemes(self, text: str) -> str:
+        """libespeak-ng's phoneme mnemonics for ``text`` as this backend says it, one clause
+        a line: what EspeakBackend.phonemes shows, from the library instead of the binary."""
+        with _PYTTSX3_TURN:
+            _shared_pyttsx3_engine()  # loads and initialises the library
+            _wait_while(_espeak_busy)
+            try:
+                return text_to_phonemes(espeak_text(text, self.voice), self.voice)
+            except LookupError:
+                raise SpeechError(f"libespeak-ng has no voice {self.voice!r}") from None
 
     def _render(self, engine: Any, text: str, wav_path: Path) -> None:
         errors: list[str] = []
@@ -189,6 +213,11 @@ class EspeakBackend:
     def identity(self) -> str:
         return f"espeak-ng binary {_settings(self.voice, self.rate, self.volume)}"
 
+    def at_rate(self, rate: int) -> EspeakBackend:
+        """The same voice at another rate."""
+        return EspeakBackend(self.voice, rate, self.volume, timeout=self.timeout,
+                             binary=self.binary)
+
     def command(self, *extra: str) -> list[str]:
         """The espeak-ng command line (text read from stdin) with ``extra`` options added."""
         exe = shutil.which(self.binary)
@@ -245,6 +274,13 @@ def _espeak_voices(exe: str) -> frozenset[str]:
             names.update((fields[1], fields[3], fields[4]))
             names.update(re.findall(r"\(([^ )]+) \d+\)", line))
     return frozenset(name.lower() for name in names)
+
+
+def at_slow_pace(backend: SpeechBackend) -> SpeechBackend | None:
+    """``backend``'s engine and voice at the slow pace; None if it has no rate to change."""
+    if isinstance(backend, Pyttsx3Backend | EspeakBackend):
+        return backend.at_rate(round(backend.rate * SLOW_PACE))
+    return backend if isinstance(backend, SilentBackend) else None
 
 
 class SilentBackend:

@@ -1,9 +1,11 @@
 """One worker thread that turns queued text into speech, in order, without blocking the UI.
 
 The UI thread only ever puts items on a queue and bumps a counter under a lock that the
-worker never holds while synthesising or playing, so ``say``, ``stop`` and ``replay`` return
-at once whatever the engine does. A watchdog thread abandons a worker whose engine hangs
-(pyttsx3 can, when misused) and starts a fresh worker with a fresh backend.
+worker never holds while synthesising or playing, so ``say``, ``stop``, ``replay`` and
+``set_slow`` return at once whatever the engine does. Long text is queued sentence by
+sentence (device.speech.utterances), so no single engine call runs long. A watchdog thread
+abandons a worker whose engine hangs (pyttsx3 can, when misused) and starts a fresh worker
+with a fresh backend.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from device.speech.backends import SpeechBackend, SpeechError
+from device.speech.backends import SpeechBackend, SpeechError, at_slow_pace, identity_of
 from device.speech.cache import MuteSwitch, PromptCache
 from device.speech.speakers import Speaker
+from device.speech.utterances import utterances
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ class _Item:
     """What to say; empty for the chime."""
     generation: int
     chime: bool = False
+    slow: bool = False
+    """Spoken at the slow pace (慢一点)."""
 
 
 _PREPARE = _Item("", -1)
@@ -84,6 +89,9 @@ class SpeechService:
         self._to_prepare: deque[str] = deque()
         self._prune_after_prepare = False
         self._muted_logged = False
+        self._slow = False
+        # the slow-pace engine and its prompt cache, made from the backend they belong to
+        self._slow_engine: tuple[SpeechBackend, SpeechBackend, PromptCache | None] | None = None
         # the running worker: its token, and the deadline of what it is doing (None if idle)
         self._token = 0
         self._deadline: float | None = None
@@ -95,8 +103,12 @@ class SpeechService:
     # ---- called from the UI thread: never blocks on the engine ----
 
     def say(self, text: str) -> None:
-        """Queue ``text`` to be spoken after what is already queued; returns at once."""
-        self._put(_Item(text, 0))
+        """Queue ``text`` to be spoken after what is already queued; returns at once. A
+        fixed prompt is said whole (from the cache), other text sentence by sentence."""
+        with self._state:
+            fixed = text in self._fixed
+        pieces = [text] if fixed else utterances(text)
+        self._put(*(_Item(piece, 0) for piece in pieces if piece.strip()))
 
     def chime(self) -> None:
         """Queue the soft chime that tells a listener an announcement follows."""
@@ -116,12 +128,24 @@ class SpeechService:
         self.speaker.stop()
 
     def replay(self) -> None:
-        """再听一遍: stop, then say again what was said since the last ``stop``."""
+        """再听一遍: stop, then say again what was said since the last ``stop`` (at the pace
+        set now)."""
         with self._state:
             again = list(self._last)
         self.stop()
-        for item in again:
-            self._put(item)
+        self._put(*again)
+
+    def set_slow(self, on: bool) -> None:
+        """慢一点: what is queued from now on is spoken at the slow pace (``on``) or at the
+        configured rate again; returns at once."""
+        with self._state:
+            self._slow = on
+
+    @property
+    def is_slow(self) -> bool:
+        """Whether new utterances are spoken at the slow pace."""
+        with self._state:
+            return self._slow
 
     def prepare(self, texts: Iterable[str], *, prune: bool = False) -> None:
         """Register ``texts`` as fixed prompts: each is rendered into the cache once, by the
@@ -159,17 +183,18 @@ class SpeechService:
             log.warning("speech worker did not end within %.1f s", timeout)
         self._watchdog.join(timeout)
 
-    def _put(self, item: _Item) -> None:
+    def _put(self, *items: _Item) -> None:
         with self._state:
             if self._closed:
                 log.debug("speech service is closed; an utterance was dropped")
                 return
-            item = _Item(item.text, self._generation, item.chime)
-            if not self._group_open:
-                self._last, self._group_open = [], True
-            self._last.append(item)
-            self._pending += 1
-            self._items.append(item)
+            for queued in items:
+                item = _Item(queued.text, self._generation, queued.chime, self._slow)
+                if not self._group_open:
+                    self._last, self._group_open = [], True
+                self._last.append(item)
+                self._pending += 1
+                self._items.append(item)
             self._state.notify_all()
 
     # ---- the worker ----
@@ -227,7 +252,8 @@ class SpeechService:
         if item.chime:
             self._play(self.chime_wav, item, token)
             return
-        cached = self._cached(item.text)
+        backend, cache = self._engine(item.slow)
+        cached = self._cached(item.text, backend, cache)
         if cached is not None:
             self._play(cached, item, token)
             return
@@ -235,21 +261,39 @@ class SpeechService:
         os.close(fd)
         wav = Path(name)
         try:
-            self.backend.synthesize(item.text, wav)
+            backend.synthesize(item.text, wav)
             self._play(wav, item, token)
         except Exception as exc:
             _log_failure(item.text, exc)
         finally:
             wav.unlink(missing_ok=True)
 
-    def _cached(self, text: str) -> Path | None:
+    def _engine(self, slow: bool) -> tuple[SpeechBackend, PromptCache | None]:
+        """The backend and prompt cache for the normal or the slow pace. The slow ones are
+        made on first use (and again after a restart replaced the backend); slow prompts
+        are cached apart, keyed by their own rate, so a normal-pace WAV never plays."""
+        base = self.backend
+        if not slow:
+            return base, self.cache
+        if self._slow_engine is None or self._slow_engine[0] is not base:
+            slower = at_slow_pace(base)
+            if slower is None:  # an engine without a rate: slow is its only pace
+                self._slow_engine = (base, base, self.cache)
+            else:
+                cache = (None if self.cache is None
+                         else PromptCache(self.cache.folder, identity_of(slower)))
+                self._slow_engine = (base, slower, cache)
+        return self._slow_engine[1], self._slow_engine[2]
+
+    def _cached(self, text: str, backend: SpeechBackend, cache: PromptCache | None
+                ) -> Path | None:
         """The prompt's WAV from the cache, rendering it first if it is a fixed prompt."""
-        if self.cache is None:
+        if cache is None:
             return None
-        found = self.cache.get(text)
+        found = cache.get(text)
         if found is None and text in self._fixed:
             try:
-                found = self.cache.store(text, self.backend.synthesize)
+                found = cache.store(text, backend.synthesize)
             except Exception as exc:
                 _log_failure(text, exc)
         return found
