@@ -103,7 +103,21 @@ def run_speak(args: argparse.Namespace) -> int:
                 print("speech: the prompt cache was not ready within 600 s")
                 return 1
             cache = speech.cache
-            print(f"{len(prompts)} prompts cached in {cache.folder if cache else '(no cache)'}")
+            ready = 0 if cache is None else sum(cache.get(text) is not None for text in prompts)
+            where = cache.folder if cache else "(no cache)"
+            if cfg.speech.backend == "silent":
+                print('speech is switched off (backend = "silent"): no prompts to cache')
+            elif ready == 0:
+                print(f"speech: no prompt could be cached in {where}: the {cfg.speech.backend} "
+                      "engine failed on every one (see the warnings above; shuoshi doctor "
+                      "checks the engine and voice)")
+                return 1
+            elif ready < len(prompts):
+                print(f"speech: only {ready} of {len(prompts)} prompts cached in {where}: the "
+                      "engine failed on the others (see the warnings above)")
+                return 1
+            else:
+                print(f"{len(prompts)} prompts cached in {where}")
         if args.text is not None and args.out:
             speech.backend.synthesize(args.text, args.out)
             print(args.out)

@@ -11,12 +11,15 @@ import httpx
 from device.speech import (
     EspeakBackend,
     PromptCache,
+    Pyttsx3Backend,
+    SpeechBackend,
     SpeechError,
     espeak_version,
     has_alsa_playback,
     identity_of,
     make_backend,
 )
+from device.speech.library import library_version
 from kiosk.config import AppConfig
 from kiosk.fonts import MissingFontError, find_cjk_font
 from kiosk.intake import NO_RECEIPT
@@ -42,23 +45,16 @@ def _font(cfg: AppConfig) -> tuple[bool, str]:
 
 
 def speech_checks(cfg: AppConfig) -> list[tuple[bool, str]]:
-    """The engine, the voice (is it really Mandarin with tones?), audio output, mute, cache."""
+    """The engine, the voice (is it really Mandarin with tones?), audio output, mute, cache.
+    Each engine is checked through what it uses: pyttsx3 the libespeak-ng library, the
+    "espeak" backend the espeak-ng binary."""
     sc = cfg.speech
     if sc.backend == "silent":
         return [(True, "speech: switched off (backend = \"silent\")")]
-    if shutil.which("espeak-ng") is None:
-        return [(False, "speech: espeak-ng not installed (sudo apt install espeak-ng)")]
-    engine = espeak_version().split("Data at")[0].strip()
-    checks = [(True, f"speech engine: {sc.backend} on {engine}")]
-    voice = EspeakBackend(sc.voice, sc.rate, sc.volume, timeout=10)
-    try:
-        phonemes = voice.phonemes("您好")
-        mandarin = "(en)" not in phonemes and bool(re.search(r"[1-5]{2,3}", phonemes))
-        checks.append((mandarin, f"speech voice: {voice.voice} "
-                       + ("reads Mandarin with tones" if mandarin
-                          else f"does NOT read Mandarin ({phonemes.strip()[:60]})")))
-    except SpeechError as exc:
-        checks.append((False, f"speech voice: {exc}"))
+    backend = make_backend(sc.backend, voice=sc.voice, rate=sc.rate, volume=sc.volume)
+    checks = [_engine(sc.backend)]
+    if checks[0][0]:
+        checks.append(_voice(backend))
     if has_alsa_playback():
         checks.append((True, "audio output: a sound card, played with aplay"))
     else:
@@ -68,13 +64,42 @@ def speech_checks(cfg: AppConfig) -> list[tuple[bool, str]]:
     checks.append((True, "speech: MUTED (shuoshi speak --unmute)" if switch.is_muted()
                    else "speech: not muted"))
     _, cache_dir, _ = speech_paths(sc)
-    backend = make_backend(sc.backend, voice=sc.voice, rate=sc.rate, volume=sc.volume)
     cache = PromptCache(cache_dir, identity_of(backend))
     prompts = fixed_prompts(NO_RECEIPT)
     ready = sum(cache.get(text) is not None for text in prompts)
     checks.append((True, f"prompt cache: {ready} of {len(prompts)} prompts ready in {cache_dir}"
                    + ("" if ready == len(prompts) else " (shuoshi speak --prepare)")))
     return checks
+
+
+def _engine(backend: str) -> tuple[bool, str]:
+    binary = shutil.which("espeak-ng") is not None
+    if backend == "espeak":
+        if not binary:
+            return False, "speech: espeak-ng not installed (sudo apt install espeak-ng)"
+        return True, f"speech engine: espeak on {espeak_version().split('Data at')[0].strip()}"
+    try:
+        version = library_version()
+    except OSError:
+        return False, "speech engine: pyttsx3 cannot load libespeak-ng (sudo apt install " \
+                      "libespeak-ng1)"
+    # a hung pyttsx3 engine is replaced by the binary (device.speech.factory)
+    fallback = "" if binary else (" (no espeak-ng binary: after an engine hang speech stays "
+                                  "off until the kiosk restarts; sudo apt install espeak-ng)")
+    return True, f"speech engine: pyttsx3 on libespeak-ng {version}{fallback}"
+
+
+def _voice(backend: SpeechBackend) -> tuple[bool, str]:
+    if not isinstance(backend, EspeakBackend | Pyttsx3Backend):
+        return True, "speech voice: not checked"
+    try:
+        phonemes = backend.phonemes("您好")
+    except SpeechError as exc:
+        return False, f"speech voice: {exc}"
+    mandarin = "(en)" not in phonemes and bool(re.search(r"[1-5]{2,3}", phonemes))
+    return mandarin, (f"speech voice: {backend.voice} "
+                      + ("reads Mandarin with tones" if mandarin
+                         else f"does NOT read Mandarin ({phonemes.strip()[:60]})"))
 
 
 def _store(cfg: AppConfig) -> tuple[bool, str]:

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -22,15 +23,24 @@ class Speaker(Protocol):
         ...
 
 
-class AplaySpeaker:
-    """Plays through ``aplay -q``; ``stop()`` from another thread ends the playback."""
+STOP_GRACE_SECONDS = 1.0
+"""How long a stopped player may take to end after SIGTERM before it is killed."""
 
-    def __init__(self, *, binary: str = "aplay", timeout: float = 300.0) -> None:
+
+class AplaySpeaker:
+    """Plays through ``aplay -q``; ``stop()`` from another thread ends the playback: it
+    asks the player to end (SIGTERM) and returns at once; ``play`` kills a player still
+    there ``kill_after`` seconds later (one stuck in the sound driver may ignore SIGTERM)."""
+
+    def __init__(self, *, binary: str = "aplay", timeout: float = 300.0,
+                 kill_after: float = STOP_GRACE_SECONDS) -> None:
         self.binary = binary
         self.timeout = timeout
+        self.kill_after = kill_after
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._stopped = False
+        self._stopped_at = 0.0
 
     def play(self, wav_path: Path) -> None:
         with self._lock:
@@ -46,11 +56,7 @@ class AplaySpeaker:
                 raise SpeechError(f"{self.binary} could not run: {exc.strerror}") from None
             self._proc = proc
         try:
-            _, err = proc.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise SpeechError(f"{self.binary} played for more than {self.timeout} s") from None
+            err = self._wait(proc)
         finally:
             with self._lock:
                 self._proc = None
@@ -59,10 +65,28 @@ class AplaySpeaker:
             detail = err.decode("utf-8", "replace").strip()[-200:]
             raise SpeechError(f"{self.binary} exited with {proc.returncode}: {detail}")
 
+    def _wait(self, proc: subprocess.Popen[bytes]) -> bytes:
+        """Wait for the player to end, killing it when it outlives a stop or the timeout."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return proc.communicate(timeout=0.1)[1]
+            except subprocess.TimeoutExpired:
+                pass
+            with self._lock:
+                overdue = self._stopped and time.monotonic() > self._stopped_at + self.kill_after
+            if overdue:
+                proc.kill()
+            elif time.monotonic() > deadline:
+                proc.kill()
+                proc.communicate()
+                raise SpeechError(f"{self.binary} played for more than {self.timeout} s")
+
     def stop(self) -> None:
         with self._lock:
             if self._proc is not None and self._proc.poll() is None:
-                self._stopped = True
+                if not self._stopped:
+                    self._stopped, self._stopped_at = True, time.monotonic()
                 self._proc.terminate()
 
 
