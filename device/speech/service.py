@@ -277,7 +277,7 @@ class SpeechService:
             return base, self.cache
         if self._slow_engine is None or self._slow_engine[0] is not base:
             slower = at_slow_pace(base)
-            if slower is None:  # an engine without a rate: slow is its only pace
+            if slower is None:  # an engine without a rate has only the one pace
                 self._slow_engine = (base, base, self.cache)
             else:
                 cache = (None if self.cache is None
