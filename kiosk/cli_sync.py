@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import asdict
 from pathlib import Path
 from types import FrameType
 
@@ -16,6 +17,7 @@ from device.printer import read_report
 from kiosk.config import AppConfig, load_config
 from kiosk.wiring import state_file
 from sync.client import SyncSettings, SyncWorker
+from sync.http import ClientSetupError, ServerLink
 from sync.outbox import Outbox
 from sync.protocol import API_PREFIX, STEP_LABELS, Step
 from sync.store import Store
@@ -55,13 +57,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ak.set_defaults(handler=run_add_kiosk)
 
 
-def sync_settings(cfg: AppConfig) -> SyncSettings:
-    return SyncSettings(
+def server_link(cfg: AppConfig) -> ServerLink:
+    """How this kiosk reaches the central server: for the sync worker and for 查进度 alike."""
+    return ServerLink(
         server_url=cfg.sync.server_url, kiosk_code=cfg.hall.kiosk_code,
-        signing_key=cfg.sync.signing_key, batch_size=cfg.sync.batch_size,
-        max_batch_bytes=cfg.sync.max_batch_bytes, timeout=cfg.sync.timeout_seconds,
+        signing_key=cfg.sync.signing_key, timeout=cfg.sync.timeout_seconds,
         ca_file=Path(cfg.sync.ca_file) if cfg.sync.ca_file else None,
     )
+
+
+def sync_settings(cfg: AppConfig) -> SyncSettings:
+    return SyncSettings(**asdict(server_link(cfg)), batch_size=cfg.sync.batch_size,
+                        max_batch_bytes=cfg.sync.max_batch_bytes)
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -80,7 +87,12 @@ def run_sync(args: argparse.Namespace) -> int:
         report = read_report(printer_state_file)
         return report.state.value if report else "unknown"
 
-    worker = SyncWorker(store, sync_settings(cfg), printer_state=printer_state)
+    try:
+        worker = SyncWorker(store, sync_settings(cfg), printer_state=printer_state)
+    except ClientSetupError as exc:
+        store.close()
+        print(f"config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     try:
         if args.once:
             result = worker.run_once()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kiosk.cli_sync import server_link
 from kiosk.config import load_config
 from kiosk.fonts import find_cjk_font
 from kiosk.kivy_setup import prepare_kivy, register_font
 from kiosk.lookup import StatusLookup
 from kiosk.wiring import build_intake, build_speech, mute_switch
-from sync.signing import KioskSigner
 from sync.store import Store
 from sync.ticket import normalize
 
@@ -63,9 +63,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from kiosk.scripts import lookup_path, resident_path
     from kiosk.walkthrough import Walkthrough
 
-    signer = (KioskSigner(cfg.hall.kiosk_code, cfg.sync.signing_key)
-              if cfg.sync.signing_key else None)
-    services = KioskServices(intake=intake, lookup=StatusLookup(store, cfg.sync.server_url, signer),
+    services = KioskServices(intake=intake, lookup=StatusLookup(store, server_link(cfg)),
                              speech=speech, categories=list(cfg.categories),
                              hall_name=cfg.hall.name, hotline=cfg.hall.hotline)
     walk = None

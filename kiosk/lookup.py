@@ -1,17 +1,37 @@
-"""查进度: find where a ticket stands, locally first, then on the central server."""
+"""查进度: find where a ticket stands, locally first, then on the central server.
+
+The answer tells the truth: "not found" only when the server says it holds no such ticket.
+When the server cannot be asked, does not answer in time or answers something we cannot
+trust, the ticket may well exist, so the answer is UNREACHABLE ("try again later"), never
+"not found". Logs name what went wrong, never the ticket's contents.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 import httpx
 from pydantic import ValidationError
 
-from sync.http import ExchangeError, exchange
+from sync.http import ClientSetupError, ExchangeError, ServerLink, exchange, make_client
 from sync.protocol import API_PREFIX, Step, TicketStatus
-from sync.signing import KioskSigner
 from sync.store import Store
+from sync.ticket import is_valid_ticket, normalize
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOOKUP_TIMEOUT_S = 6.0
+"""The longest a lookup waits on the server (each network step, and the whole reply), unless
+the sync timeout is shorter. A resident stands at the screen: after a few seconds "please try
+again later" serves them better than a spinner, whereas the sync worker, which nobody watches,
+may wait as long as ``[sync] timeout_seconds``."""
+
+LOOKUP_MAX_REPLY_BYTES = 64 * 1024
+"""A ticket's status is a few hundred bytes; anything much larger is not an answer."""
 
 
 @dataclass(frozen=True)
@@ -23,31 +43,94 @@ class TicketView:
     changed_at: datetime | None
 
 
+class LookupOutcome(Enum):
+    # The ticket is known, made on this kiosk or held by the central server; `view` has it.
+    FOUND = "found"
+    # The central server answered that it holds no such ticket (or the number cannot be one).
+    NOT_FOUND = "not_found"
+    # No trustworthy answer: not provisioned, no network, timeout, untrusted certificate,
+    # server error, credentials refused, or a reply we cannot read. The ticket may exist.
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    outcome: LookupOutcome
+    view: TicketView | None = None
+    """Where the ticket stands; set exactly when the outcome is FOUND."""
+
+
+_NOT_FOUND = LookupResult(LookupOutcome.NOT_FOUND)
+_UNREACHABLE = LookupResult(LookupOutcome.UNREACHABLE)
+
+
 class StatusLookup:
-    def __init__(self, store: Store, server_url: str, signer: KioskSigner | None,
-                 timeout: float = 5.0) -> None:
+    """Looks tickets up; the HTTP client comes from the sync factory, made on first need."""
+
+    def __init__(self, store: Store, link: ServerLink, *, timeout: float | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.store = store
-        self.server_url = server_url
-        self.signer = signer
-        self.timeout = timeout
+        self.link = link
+        self.timeout = min(link.timeout, DEFAULT_LOOKUP_TIMEOUT_S) if timeout is None else timeout
+        self._transport = transport
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def look_up(self, ticket: str) -> LookupResult:
+        """Blocking, for up to about ``timeout`` seconds: call it off the UI thread."""
+        ticket = normalize(ticket)
+        if not is_valid_ticket(ticket):
+            return _NOT_FOUND
+        local = self.store.find_by_ticket(ticket)
+        if local is not None:  # made here: known even while the server is out of reach
+            return LookupResult(LookupOutcome.FOUND, TicketView(
+                local.ticket, local.category, local.step, local.step_note, None))
+        return self._ask_server(ticket)
 
     def find(self, ticket: str) -> TicketView | None:
-        """Blocking: call it off the UI thread."""
-        local = self.store.find_by_ticket(ticket)
-        if local is not None:
-            return TicketView(local.ticket, local.category, local.step, local.step_note, None)
-        return self._ask_server(ticket) if self.signer else None
+        """The view when FOUND, else None. Cannot tell "not found" from "unreachable":
+        use look_up."""
+        return self.look_up(ticket).view
 
-    def _ask_server(self, ticket: str) -> TicketView | None:
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _client_or_none(self) -> httpx.Client | None:
+        with self._lock:
+            if self._client is None:
+                try:
+                    self._client = make_client(self.link, timeout=self.timeout,
+                                               transport=self._transport)
+                except ClientSetupError as exc:
+                    log.warning("lookup: cannot ask the server: %s", exc)
+                    return None
+            return self._client
+
+    def _ask_server(self, ticket: str) -> LookupResult:
+        client = self._client_or_none()
+        if client is None:
+            return _UNREACHABLE
         try:
-            with httpx.Client(base_url=self.server_url, auth=self.signer,
-                              timeout=self.timeout) as client:
-                reply = exchange(client, "GET", f"{API_PREFIX}/tickets/{ticket}",
-                                 deadline_s=self.timeout)
-            if reply.status != 200:
-                return None
+            reply = exchange(client, "GET", f"{API_PREFIX}/tickets/{ticket}",
+                             deadline_s=self.timeout, max_bytes=LOOKUP_MAX_REPLY_BYTES)
+        except ExchangeError as exc:
+            log.warning("lookup: no answer from the server: %s", exc)
+            return _UNREACHABLE
+        if reply.status == 404:
+            return _NOT_FOUND
+        if reply.status != 200:
+            log.warning("lookup: the server answered %d", reply.status)
+            return _UNREACHABLE
+        try:
             status = TicketStatus.model_validate_json(reply.body)
-        except (ExchangeError, ValidationError):
-            return None
-        return TicketView(status.ticket, status.category, status.step, status.note,
-                          status.changed_at)
+        except ValidationError:
+            log.warning("lookup: the server's reply was not understood")
+            return _UNREACHABLE
+        if status.ticket != ticket:
+            log.warning("lookup: the server answered about another ticket")
+            return _UNREACHABLE
+        return LookupResult(LookupOutcome.FOUND, TicketView(
+            status.ticket, status.category, status.step, status.note, status.changed_at))

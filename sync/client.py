@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import logging
 import shutil
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -25,10 +24,13 @@ from pydantic import ValidationError
 from sync.http import (
     DEFAULT_BACKOFF_BASE,
     DEFAULT_BACKOFF_CAP,
+    DEFAULT_TIMEOUT_S,
     ExchangeError,
     Reply,
+    ServerLink,
     backoff_delay,
     exchange,
+    make_client,
 )
 from sync.inbox import Inbox
 from sync.outbox import Outbox
@@ -41,7 +43,7 @@ from sync.protocol import (
     QuarantineReport,
     SubmissionIn,
 )
-from sync.signing import MAX_AGE, KioskSigner
+from sync.signing import MAX_AGE
 from sync.store import Store
 from sync.upload import AttachmentRefused, upload
 
@@ -79,12 +81,19 @@ class SyncSettings:
     signing_key: str
     batch_size: int = 50
     max_batch_bytes: int = 256_000
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT_S
     ca_file: Path | None = None
     retry_base_s: float = DEFAULT_BACKOFF_BASE
     retry_cap_s: float = DEFAULT_BACKOFF_CAP
     heartbeat_s: float = 60.0
     """At most one heartbeat this often: thousands of kiosks must not each write every round."""
+
+    @property
+    def link(self) -> ServerLink:
+        """The server part of these settings, as the client factory takes it."""
+        return ServerLink(server_url=self.server_url, kiosk_code=self.kiosk_code,
+                          signing_key=self.signing_key, timeout=self.timeout,
+                          ca_file=self.ca_file)
 
 
 class SyncWorker:
@@ -100,13 +109,7 @@ class SyncWorker:
         self.clock = clock
         self._failures = 0
         self._last_heartbeat: float | None = None
-        verify: ssl.SSLContext | bool = True
-        if settings.ca_file is not None:
-            verify = ssl.create_default_context(cafile=str(settings.ca_file))
-        self._client = httpx.Client(
-            base_url=settings.server_url, timeout=settings.timeout, transport=transport,
-            verify=verify, auth=KioskSigner(settings.kiosk_code, settings.signing_key),
-        )
+        self._client = make_client(settings.link, transport=transport)
 
     def close(self) -> None:
         self._client.close()

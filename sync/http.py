@@ -1,19 +1,73 @@
-"""One HTTP exchange with the server, bounded in size and time, with errors in plain words."""
+"""HTTP with the central server: the one client factory, and one exchange bounded in size
+and time with errors in plain words."""
 
 from __future__ import annotations
 
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from sync.signing import KioskSigner
+
 DEFAULT_MAX_REPLY_BYTES = 2 * 2**20
 DEFAULT_BACKOFF_BASE = 2.0
 DEFAULT_BACKOFF_CAP = 300.0
+DEFAULT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ServerLink:
+    """How this kiosk reaches the central server; read from the config once at start-up."""
+
+    server_url: str
+    kiosk_code: str
+    signing_key: str
+    """This kiosk's private key (base64); empty until the kiosk is provisioned."""
+    timeout: float = DEFAULT_TIMEOUT_S
+    """Longest wait for one network step (connecting, sending, each read)."""
+    ca_file: Path | None = None
+    """A private CA for the server's certificate; None means the system's CAs."""
+
+
+class ClientSetupError(ValueError):
+    """The settings cannot make a client (no or bad signing key, unusable CA file)."""
+
+
+def make_client(link: ServerLink, *, timeout: float | None = None,
+                transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The one way to make an HTTP client for the central server.
+
+    The server's TLS certificate is verified (against ``link.ca_file`` when given), every
+    request is signed with the kiosk's key when it is sent, and every network step waits at
+    most ``timeout`` (``link.timeout`` unless given). ``transport`` replaces the network in
+    tests. Raises ClientSetupError, in plain words, when the settings cannot work.
+    """
+    if not link.signing_key:
+        raise ClientSetupError("[sync] signing_key is empty: this kiosk is not provisioned")
+    try:
+        signer = KioskSigner(link.kiosk_code, link.signing_key)
+    except ValueError:
+        raise ClientSetupError("[sync] signing_key is not a valid Ed25519 key") from None
+    verify: ssl.SSLContext | bool = True
+    if link.ca_file is not None:
+        try:
+            verify = ssl.create_default_context(cafile=str(link.ca_file))
+        except OSError as exc:  # ssl.SSLError is an OSError too
+            why = exc.strerror or str(exc) or type(exc).__name__
+            raise ClientSetupError(f"[sync] ca_file {link.ca_file} cannot be used: {why}") from None
+    try:
+        return httpx.Client(base_url=link.server_url, auth=signer, verify=verify,
+                            timeout=link.timeout if timeout is None else timeout,
+                            transport=transport)
+    except httpx.InvalidURL:
+        raise ClientSetupError(f"[sync] server_url {link.server_url!r} is not a URL") from None
 
 
 class ExchangeError(Exception):

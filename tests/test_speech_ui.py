@@ -64,6 +64,7 @@ def _kiosk_with_hanging_engine(config: Path) -> int:
     from kivy.clock import Clock
 
     from device.speech import SpeechBackend
+    from kiosk.cli_sync import server_link
     from kiosk.config import load_config
     from kiosk.fonts import find_cjk_font
     from kiosk.kivy_setup import prepare_kivy, register_font
@@ -127,7 +128,7 @@ def _kiosk_with_hanging_engine(config: Path) -> int:
         wait_until("replay spoken", lambda: speech.wait_idle(0)),
         Step("report", report),
     ]
-    services = KioskServices(intake=intake, lookup=StatusLookup(store, cfg.sync.server_url, None),
+    services = KioskServices(intake=intake, lookup=StatusLookup(store, server_link(cfg)),
                              speech=speech, categories=list(cfg.categories),
                              hall_name=cfg.hall.name, hotline=cfg.hall.hotline)
     Clock.schedule_interval(frame, 0)
