@@ -1,78 +1,137 @@
-"""The Kivy application: screens, navigation and hand-offs between worker threads and the UI."""
+"""The Kivy application: screens, navigation, what is said, and hand-offs from worker threads."""
 
 from __future__ import annotations
 
 import logging
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.input.motionevent import MotionEvent
+from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from device.speech import SpeechService
-from kiosk.config import Category
-from kiosk.intake import NO_RECEIPT, Intake
-from kiosk.lookup import StatusLookup, TicketView
-from kiosk.screens.category import CategoryScreen
-from kiosk.screens.confirm import ConfirmScreen
-from kiosk.screens.done import DoneScreen
-from kiosk.screens.home import HomeScreen
-from kiosk.screens.lookup import LookupScreen
-from kiosk.screens.phrase import PhraseScreen
-from kiosk.screens.status import StatusScreen
+from kiosk.idle import IdleGuard
+from kiosk.intake import NO_RECEIPT
+from kiosk.lookup import LookupOutcome, LookupResult
+from kiosk.services import KioskServices
 from kiosk.session import (
     MESSAGES,
     OTHER,
-    OTHER_DESCRIPTION,
     SCREEN_PROMPTS,
     ResidentSession,
+    button_words,
     fixed_prompts,
-    status_prompt,
+    page_prompt,
 )
+from kiosk.sizing import LARGE_TEXT_ZOOM, Sizing, px_per_mm
+from kiosk.widgets import SCREEN_BACKGROUND
 
 log = logging.getLogger(__name__)
 
+RESULT_SCREENS = ("done", "status")
 
-@dataclass
-class KioskServices:
-    intake: Intake
-    lookup: StatusLookup
-    speech: SpeechService
-    categories: list[Category]
-    hall_name: str
-    hotline: str
+
+def fill_the_screen() -> None:
+    """Fullscreen as a borderless window the size of the screen: with no window manager
+    (Xvfb, a bare X server) SDL's fullscreen keeps the window at the configured size while
+    reporting the screen's, and the layout is cut off."""
+    if Window.fullscreen not in ("auto", True, "1", 1):
+        return
+    screen = tuple(Window.system_size)  # SDL's fullscreen mode knows the screen's size
+    Window.fullscreen = False
+    Window.borderless = True
+    Window.left, Window.top = 0, 0
+
+    def insist(*_args: object) -> None:
+        # leaving fullscreen shrinks the window back to the configured size, later
+        if tuple(Window.system_size) != screen:
+            Window.size = screen
+
+    Window.bind(on_resize=insist)
+    Window.size = screen
+
+
+class KioskRoot(ScreenManager):
+    """The screens; every touch goes past the idle guard, which may drop it."""
+
+    def on_touch_down(self, touch: MotionEvent) -> bool:
+        if not App.get_running_app().idle.touched():
+            return True
+        return bool(super().on_touch_down(touch))
 
 
 class KioskApp(App):
     title = "说事厅"
+    sizing = ObjectProperty(None)
+    large_text = BooleanProperty(False)
+    """大字: everything drawn bigger, for this visit."""
+    slow_speech = BooleanProperty(False)
+    """慢一点: slower speech, for this visit."""
 
     def __init__(self, services: KioskServices, on_started: Callable[[KioskApp], None] | None = None
                  ) -> None:
+        self.sizing = Sizing()
         super().__init__()
         self.services = services
         self.session = ResidentSession()
+        self.idle = IdleGuard(services.idle, limit_for=self._idle_limit, has_work=self._has_work,
+                              on_warn=self._warn, on_keep=self._keep, on_reset=self.start_afresh)
         self._on_started = on_started
+        self._echo: str | None = None
+        self._last_said: list[str] = []
+        self.spoken: deque[str] = deque(maxlen=40)
+        """What this app asked to be said, newest last (for --ui-report; kept in memory only)."""
+        self._lookup_token = 0
+        self._warning: object = None
+        self._categories = {c.name: list(c.phrases) for c in services.categories}
+
+    # ---- building and sizing ----
 
     def build(self) -> ScreenManager:
-        manager = ScreenManager(transition=NoTransition())
+        from kiosk.screens.category import CategoryScreen
+        from kiosk.screens.confirm import ConfirmScreen
+        from kiosk.screens.done import DoneScreen
+        from kiosk.screens.home import HomeScreen
+        from kiosk.screens.lookup import LookupScreen
+        from kiosk.screens.phrase import PhraseScreen
+        from kiosk.screens.status import StatusScreen
+
+        Window.clearcolor = SCREEN_BACKGROUND
+        fill_the_screen()
+        Window.bind(size=self._measure_panel)
+        self._measure_panel()
+        manager = KioskRoot(transition=NoTransition())
         home = HomeScreen(name="home")
         home.hall_name = self.services.hall_name
         home.hotline = self.services.hotline
-        category = CategoryScreen(name="category")
-        category.show_categories([c.name for c in self.services.categories])
-        for screen in (home, category, PhraseScreen(name="phrase"), ConfirmScreen(name="confirm"),
-                       DoneScreen(name="done"), LookupScreen(name="lookup"),
-                       StatusScreen(name="status")):
+        for screen in (home, CategoryScreen(name="category"), PhraseScreen(name="phrase"),
+                       ConfirmScreen(name="confirm"), DoneScreen(name="done"),
+                       LookupScreen(name="lookup"), StatusScreen(name="status")):
             manager.add_widget(screen)
+        manager.bind(current=lambda *_: self.idle.screen_changed())
         return manager
 
+    def _measure_panel(self, *_args: object) -> None:
+        width, height = Window.size
+        self.sizing.px_per_mm = px_per_mm(width, height, self.services.diagonal_inches)
+
+    def on_large_text(self, _app: object, large: bool) -> None:
+        self.sizing.zoom = LARGE_TEXT_ZOOM if large else 1.0
+
+    def on_slow_speech(self, _app: object, slow: bool) -> None:
+        self.services.speech.set_slow(slow)
+
     def on_start(self) -> None:
-        # Fixed prompts are rendered into the cache in the speech worker's idle time (only
-        # the first start, or after a settings change, has anything to do); stale ones go.
-        self.services.speech.prepare(fixed_prompts(NO_RECEIPT), prune=True)
+        # Fixed prompts and button words are rendered into the cache in the speech worker's
+        # idle time (only the first start, or after a settings change, has work to do).
+        words = button_words(self._categories.items())
+        self.services.speech.prepare(fixed_prompts(NO_RECEIPT, *words), prune=True)
+        Clock.schedule_interval(lambda _dt: self.idle.tick(), 0.25)
         self.go("home")
         if self._on_started is not None:
             self._on_started(self)
@@ -80,74 +139,239 @@ class KioskApp(App):
     def on_stop(self) -> None:
         self.services.speech.stop()
 
-    def go(self, name: str) -> None:
-        self.root.current = name
-        self.services.speech.stop()  # a new screen interrupts the old screen's prompt
-        prompt = SCREEN_PROMPTS.get(name)
-        if prompt:
-            self.services.speech.say(prompt)
+    # ---- what is said ----
+
+    def note_press(self, label: str) -> None:
+        """A button went down: its label is said with whatever its action says."""
+        self._echo = label or None
+
+    def flush_echo(self) -> None:
+        """A button's action said nothing: say its label alone."""
+        if self._echo is not None:
+            self.speak_screen()
+
+    def speak_screen(self, *texts: str) -> None:
+        """Cut off what was being said; say the pressed button's label, then ``texts``,
+        which 再听一遍 repeats."""
+        self.services.speech.stop()
+        if self._echo:
+            self._say(self._echo)
+        self._echo = None
+        if texts:
+            self._last_said = list(texts)
+        for text in texts:
+            self._say(text)
+
+    def _say(self, text: str) -> None:
+        self.spoken.append(text)
+        self.services.speech.say(text)
 
     def replay(self) -> None:
-        """再听一遍: say the current screen's prompt or announcement again."""
-        self.services.speech.replay()
+        """再听一遍: what this screen last said, again."""
+        self._echo = None
+        self.speak_screen(*self._last_said)
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+        self.speak_screen(MESSAGES["large_on" if self.large_text else "large_off"])
+
+    def toggle_slow_speech(self) -> None:
+        self.slow_speech = not self.slow_speech
+        self.speak_screen(MESSAGES["slow_on" if self.slow_speech else "slow_off"])
+
+    # ---- navigation ----
+
+    def go(self, name: str) -> None:
+        self._lookup_token += 1  # a lookup still under way no longer moves the screen
+        if name == "lookup":
+            self.root.get_screen("lookup").clear()
+        if name == "home":
+            self.session.reset()
+            self._forget_results()
+        self.root.current = name
+        self.speak_screen()  # the pressed button's label, at once
+        # The prompt names the choices shown, known once the screen is laid out: after
+        # this frame's layout pass.
+        Clock.schedule_once(lambda _dt: self._say_prompt(name), 0)
+
+    def _say_prompt(self, name: str) -> None:
+        if self.root.current != name:
+            return
+        self._last_said = self._prompt_for(name)
+        for text in self._last_said:
+            self._say(text)
+
+    def _prompt_for(self, name: str) -> list[str]:
+        screen = self.root.get_screen(name)
+        if name in ("category", "phrase"):
+            pages = screen.choices
+            return [page_prompt(SCREEN_PROMPTS[name], pages.shown(), int(pages.page),
+                                int(pages.pages))]
+        if name == "confirm":
+            return [SCREEN_PROMPTS["confirm"], self.session.read_back(), MESSAGES["confirm_end"]]
+        prompt = SCREEN_PROMPTS.get(name)
+        return [prompt] if prompt else []
+
+    def _page_turned(self) -> None:
+        self.idle.screen_changed()
+        self.speak_screen(*self._prompt_for(self.root.current))
 
     def start_saying(self) -> None:
         self.session.reset()
+        self._show_categories()
         self.go("category")
 
+    def _show_categories(self) -> None:
+        self.root.get_screen("category").choices.show(
+            list(self._categories), self.choose_category, self._page_turned)
+
     def choose_category(self, name: str) -> None:
-        self.session.category = name
-        if name == OTHER:
-            self.choose_phrase(OTHER)
+        phrases = self._categories.get(name, [])
+        self.session.choose_category(name, phrases)
+        if name == OTHER or not phrases:
+            self._show_confirm()
             return
-        phrases = next(c.phrases for c in self.services.categories if c.name == name)
-        self.root.get_screen("phrase").show_phrases(name, phrases)
+        screen = self.root.get_screen("phrase")
+        screen.category = name
+        screen.choices.show([*phrases, OTHER], lambda p: self.choose_phrase(name, p),
+                            self._page_turned)
         self.go("phrase")
 
-    def choose_phrase(self, phrase: str) -> None:
-        self.session.description = OTHER_DESCRIPTION if phrase == OTHER else phrase
+    def choose_phrase(self, category: str, phrase: str) -> None:
+        self.session.choose_phrase(category, phrase)
+        self._show_confirm()
+
+    def _show_confirm(self) -> None:
         confirm = self.root.get_screen("confirm")
         confirm.category = self.session.category
         confirm.description = self.session.description
         confirm.busy = False
         self.go("confirm")
 
+    def back_from_confirm(self) -> None:
+        """返回修改: to the phrases of the chosen category, or to the categories."""
+        category = self.session.category
+        if self.root.get_screen("phrase").category == category and self._categories.get(category):
+            self.go("phrase")
+        else:
+            self.go("category")
+
     def submit(self) -> None:
-        confirm: ConfirmScreen = self.root.get_screen("confirm")
+        confirm = self.root.get_screen("confirm")
         if confirm.busy:
             return
         confirm.busy = True
-        self.services.speech.stop()
-        self.services.speech.chime()  # intake then says the ticket number after it
+        speech = self.services.speech
+        speech.stop()
+        self._echo = None
+        speech.chime()  # intake then says the ticket number after it
         # Stored durably here, before the done screen or the receipt; a SQLite commit is
         # milliseconds, so it stays on the UI thread and the order is plain to see.
         stored = self.services.intake.submit(self.session.draft())
+        self._last_said = self.services.intake.last_announcement
+        self.spoken.extend(self._last_said)
         print(f"SUBMITTED {stored.ticket}", flush=True)
         self.session.reset()
-        done: DoneScreen = self.root.get_screen("done")
         printable = self.services.intake.printer_report.state.can_print
-        done.show_ticket(stored.ticket, "请取走回执，凭号码或扫码查询进度" if printable
-                         else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打")
+        self.root.get_screen("done").show_ticket(
+            stored.ticket, "请取走回执，凭号码或扫码查询进度" if printable
+            else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打")
+        self._lookup_token += 1
         self.root.current = "done"
 
+    # ---- 查进度 ----
+
     def look_up(self, ticket: str) -> None:
+        self._lookup_token += 1
+        token = self._lookup_token
+        self.speak_screen(MESSAGES["searching"])
+
         def work() -> None:
-            view = self.services.lookup.find(ticket)
-            Clock.schedule_once(lambda _dt: self._show_lookup(ticket, view))
+            result = self.services.lookup.look_up(ticket)
+            Clock.schedule_once(lambda _dt: self._show_lookup(token, result))
 
         threading.Thread(target=work, name="lookup", daemon=True).start()
 
-    def _show_lookup(self, ticket: str, view: TicketView | None) -> None:
-        speech = self.services.speech
-        speech.stop()
-        if view is None:
-            self.root.get_screen("lookup").message = "没有找到这个号码，请咨询工作人员"
-            speech.say(MESSAGES["not_found"])
+    def _show_lookup(self, token: int, result: LookupResult) -> None:
+        if token != self._lookup_token or self.root.current != "lookup":
+            return  # the resident has moved on: this answer is not theirs any more
+        lookup = self.root.get_screen("lookup")
+        if result.outcome is LookupOutcome.UNREACHABLE or result.view is None:
+            unreachable = result.outcome is LookupOutcome.UNREACHABLE
+            lookup.message = ("暂时连不上说事中心，您的事项已保存，请稍后再查或拨打热线"
+                              if unreachable else "没有找到这个号码，请核对或咨询工作人员")
+            self.speak_screen(MESSAGES["unreachable" if unreachable else "not_found"])
+            print(f"LOOKUP {result.outcome.name}", flush=True)
             return
-        status: StatusScreen = self.root.get_screen("status")
-        status.show_status(view.ticket, view.category, view.step, view.note)
+        view = result.view
+        self.root.get_screen("status").show_status(view.ticket, view.category, view.step,
+                                                   view.note)
         self.root.current = "status"
-        speech.announce(status_prompt(view.step))  # cached: one per step
+        texts = [MESSAGES["status"].format(step=view.step.label)]
         if view.note:
-            speech.say(view.note)  # staff's note: synthesised now
+            texts.append(view.note)  # staff's note: synthesised now
+        self.services.speech.stop()
+        self.services.speech.chime()
+        self._echo = None
+        for text in texts:
+            self._say(text)
+        self._last_said = texts
         print(f"STATUS {view.ticket} {view.step.value}", file=sys.stdout, flush=True)
+
+    # ---- left alone ----
+
+    def _idle_limit(self) -> float:
+        limits = self.services.idle
+        return limits.result_seconds if self.root.current in RESULT_SCREENS \
+            else limits.idle_seconds
+
+    def _has_work(self) -> bool:
+        return (self.root.current != "home" or not self.session.is_empty or self.large_text
+                or self.slow_speech)
+
+    def _warn(self, seconds_left: int) -> None:
+        from kiosk.screens.warning import IdleWarning
+
+        if self._warning is None:
+            warning = IdleWarning()
+            warning.seconds_left = seconds_left
+            warning.open(animation=False)
+            self._warning = warning
+            screen_said = self._last_said
+            self.speak_screen(MESSAGES["idle_warning"])
+            self._last_said = screen_said  # 再听一遍 after the warning: the screen's words
+        else:
+            self._warning.seconds_left = seconds_left  # type: ignore[attr-defined]
+
+    def _close_warning(self) -> None:
+        if self._warning is not None:
+            self._warning.dismiss(animation=False)  # type: ignore[attr-defined]
+            self._warning = None
+
+    def _keep(self) -> None:
+        self._close_warning()
+        self.replay()
+
+    def keep_going(self) -> None:
+        """A touch on the idle warning: the resident is still here."""
+        self.idle.touched()
+
+    def start_afresh(self) -> None:
+        """Nobody is here any more: forget everything entered and go home, silently."""
+        self._close_warning()
+        self.session.reset()
+        self.large_text = False
+        self.slow_speech = False
+        self._forget_results()
+        self.root.get_screen("lookup").clear()
+        confirm = self.root.get_screen("confirm")
+        confirm.category = confirm.description = ""
+        self._lookup_token += 1
+        self.root.current = "home"
+        self.services.speech.stop()
+        self._echo, self._last_said = None, list(self._prompt_for("home"))
+        print("IDLE RESET", flush=True)
+
+    def _forget_results(self) -> None:
+        self.root.get_screen("done").clear()
+        self.root.get_screen("status").clear()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.cli_sync import server_link
 from kiosk.config import load_config
 from kiosk.fonts import find_cjk_font
 from kiosk.kivy_setup import prepare_kivy, register_font
-from kiosk.lookup import StatusLookup
+from kiosk.services import KioskServices
 from kiosk.wiring import build_intake, build_speech, mute_switch
 from sync.store import Store
 from sync.ticket import normalize
@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     k.add_argument("--category", default="房屋设施与管网")
     k.add_argument("--phrase", default="下水道堵塞")
     k.add_argument("--ticket", default="", help="ticket typed in the lookup walk-through")
+    k.add_argument("--ui-report", type=Path, metavar="FILE",
+                   help="keep FILE up to date with what the screen shows (JSON: texts, buttons,"
+                        " their boxes and the panel's pixels per mm)")
     k.set_defaults(handler=run_kiosk)
 
     sp = sub.add_parser("speak", help="say something with the configured voice")
@@ -59,19 +62,28 @@ def run_kiosk(args: argparse.Namespace) -> int:
     speech = build_speech(cfg)
     intake = build_intake(cfg, font, store, speech)
 
-    from kiosk.app import KioskApp, KioskServices
+    from kiosk.app import KioskApp
     from kiosk.scripts import lookup_path, resident_path
     from kiosk.walkthrough import Walkthrough
 
-    services = KioskServices(intake=intake, lookup=StatusLookup(store, server_link(cfg)),
-                             speech=speech, categories=list(cfg.categories),
-                             hall_name=cfg.hall.name, hotline=cfg.hall.hotline)
-    walk = None
+    services = KioskServices.from_config(cfg, store, intake, speech)
+    starters: list[Callable[[KioskApp], None]] = []
+    if args.ui_report:
+        from kiosk.ui_report import UiReport
+
+        starters.append(UiReport(args.ui_report).start)
     if args.walkthrough == "resident":
-        walk = Walkthrough(resident_path(args.shots, args.category, args.phrase, intake, speech))
+        starters.append(Walkthrough(resident_path(args.shots, args.category, args.phrase,
+                                                  intake, speech)).start)
     elif args.walkthrough == "lookup":
-        walk = Walkthrough(lookup_path(args.shots, normalize(args.ticket), speech))
-    KioskApp(services, on_started=walk.start if walk else None).run()
+        starters.append(Walkthrough(lookup_path(args.shots, normalize(args.ticket),
+                                                speech)).start)
+
+    def started(app: KioskApp) -> None:
+        for start in starters:
+            start(app)
+
+    KioskApp(services, on_started=started).run()
     intake.wait_printed(10.0)
     speech.close()
     store.close()

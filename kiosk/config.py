@@ -126,11 +126,22 @@ class SpeechConfig(_Section):
 
 class ScreenConfig(_Section):
     width: int = Field(ge=320)
-    """Window width in pixels when not fullscreen."""
+    """Window width in pixels when not fullscreen (fullscreen takes the screen's own size)."""
     height: int = Field(ge=240)
     """Window height in pixels when not fullscreen."""
     fullscreen: bool
     """Fill the whole screen (the appliance) instead of a window."""
+    diagonal_inches: float = Field(ge=3, le=100)
+    """The panel's diagonal in inches (7 for the usual 800×480 or 1024×600 touchscreen):
+    every size on screen is worked out in millimetres from it."""
+    idle_seconds: float = Field(ge=5, le=3600)
+    """With no touch for this long, a warning with a countdown shows before the kiosk
+    clears what the resident entered and goes back to the home screen."""
+    idle_warning_seconds: float = Field(ge=3, le=120)
+    """How long the idle warning counts down; a touch anywhere keeps the resident's work."""
+    result_seconds: float = Field(ge=30, le=600)
+    """The done and status screens (a ticket number, a status) warn after this long, so
+    the next resident never sees them; at least 30 s, time enough to read them."""
     font: str
     """Path to a CJK font with Simplified Chinese glyphs; empty means search the system."""
 

@@ -47,6 +47,8 @@ class Intake:
         self.speech = speech
         self.hall = hall
         self._jobs: list[str] = []
+        self.last_announcement: list[str] = []
+        """What the last ``submit`` said, for 再听一遍."""
 
     @property
     def printer_report(self) -> PrinterReport:
@@ -62,11 +64,13 @@ class Intake:
         stored = self.store.record_submission(draft, self.hall.kiosk_code)
         queued = self._queue(stored, reprinted_at=None) is not None
         # Only the digits are synthesised now; the sentences around them come from the cache.
-        self.speech.say(MESSAGES["submitted"])
-        self.speech.say(f"{speech_text_for_ticket(group(stored.ticket))}。")
-        self.speech.say(MESSAGES["take_receipt"])
+        said = [MESSAGES["submitted"], f"{speech_text_for_ticket(group(stored.ticket))}。",
+                MESSAGES["take_receipt"]]
         if not queued or not self.printer.report.state.can_print:
-            self.speech.say(NO_RECEIPT)
+            said.append(NO_RECEIPT)
+        for text in said:
+            self.speech.say(text)
+        self.last_announcement = said
         return stored
 
     def reprint(self, ticket: str) -> PrintJob | None:

@@ -19,6 +19,9 @@ def prepare_kivy(kivy_home: Path, *, width: int, height: int, fullscreen: bool) 
     Config.set("graphics", "width", str(width))
     Config.set("graphics", "height", str(height))
     Config.set("graphics", "resizable", "0")
+    Config.set("graphics", "position", "custom")  # the top left corner: a kiosk has no desktop
+    Config.set("graphics", "left", "0")
+    Config.set("graphics", "top", "0")
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
 

@@ -9,7 +9,7 @@ from kivy.app import App
 from device.speech import SpeechService
 from kiosk.intake import Intake
 from kiosk.screens.lookup import PROMPT, WAITING
-from kiosk.walkthrough import Step, expect_screen, shot, tap, type_digits, wait_until
+from kiosk.walkthrough import Step, choose, expect_screen, shot, tap, type_digits, wait_until
 
 
 def resident_path(out_dir: Path, category: str, phrase: str, intake: Intake,
@@ -17,8 +17,8 @@ def resident_path(out_dir: Path, category: str, phrase: str, intake: Intake,
     return [
         expect_screen("home"), *shot(out_dir, "01-home"),
         tap("我要说事"), expect_screen("category"), *shot(out_dir, "02-category"),
-        tap(category), expect_screen("phrase"), *shot(out_dir, "03-phrase"),
-        tap(phrase), expect_screen("confirm"), *shot(out_dir, "04-confirm"),
+        choose(category), expect_screen("phrase"), *shot(out_dir, "03-phrase"),
+        choose(phrase), expect_screen("confirm"), *shot(out_dir, "04-confirm"),
         tap("提交"), expect_screen("done"),
         wait_until("receipt printed", lambda: intake.wait_printed(0)),
         *shot(out_dir, "05-done"),

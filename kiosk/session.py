@@ -3,28 +3,64 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assets import ASSETS_DIR
+from sync.privacy import mask_phone
 from sync.protocol import STEP_LABELS, Step
 from sync.store import SubmissionDraft
 
 OTHER = "其他"
 OTHER_DESCRIPTION = "其他问题（请工作人员回访了解详情）"
 PROMPTS_TOML = ASSETS_DIR / "prompts.toml"
+MOST_CHOICES_NAMED = 8
+"""A screen with more choices than this says how many there are instead of naming them."""
 
 
 @dataclass
 class ResidentSession:
+    """What one resident has entered so far; ``reset`` forgets all of it (personal data too)."""
+
     category: str = ""
     description: str = ""
+    place: str = ""
+    contact_phone: str = ""
 
     def reset(self) -> None:
         self.category = ""
         self.description = ""
+        self.place = ""
+        self.contact_phone = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.category or self.description or self.place or self.contact_phone)
+
+    def choose_category(self, name: str, phrases: Sequence[str]) -> None:
+        """A new category drops a phrase chosen under another one."""
+        if name != self.category:
+            self.description = ""
+        self.category = name
+        if name == OTHER or not phrases:
+            self.description = OTHER_DESCRIPTION
+
+    def choose_phrase(self, category: str, phrase: str) -> None:
+        self.category = category  # the phrase screen's own category, never a stale one
+        self.description = OTHER_DESCRIPTION if phrase == OTHER else phrase
 
     def draft(self) -> SubmissionDraft:
-        return SubmissionDraft(category=self.category, description=self.description)
+        return SubmissionDraft(category=self.category, description=self.description,
+                               place=self.place, contact_phone=self.contact_phone or None)
+
+    def read_back(self) -> str:
+        """The whole submission as the confirm screen says it (the phone masked)."""
+        parts = [f"类别：{self.category}。", f"内容：{self.description}。"]
+        if self.place:
+            parts.append(f"地点：{self.place}。")
+        if self.contact_phone:
+            parts.append(f"联系电话：{mask_phone(self.contact_phone)}。")
+        return "".join(parts)
 
 
 def _load_prompts() -> tuple[dict[str, str], dict[str, str]]:
@@ -37,6 +73,21 @@ SCREEN_PROMPTS, MESSAGES = _load_prompts()
 """What the kiosk says when a screen opens, and its other fixed sentences."""
 
 
+def naming(choices: Sequence[str]) -> str:
+    """"有：环境卫生，停车出行，其他。" for up to 8 choices; "共有12项。" for more."""
+    if not choices:
+        return ""
+    if len(choices) > MOST_CHOICES_NAMED:
+        return f"共有{len(choices)}项。"
+    return "有：" + "，".join(choices) + "。"
+
+
+def page_prompt(intro: str, choices: Sequence[str], page: int, pages: int) -> str:
+    """What a screen of choices says: its intro, which page, and the choices shown."""
+    where = MESSAGES["page"].format(page=page + 1, pages=pages) if pages > 1 else ""
+    return f"{intro}{where}{naming(choices)}"
+
+
 def status_prompt(step: Step) -> str:
     """The fixed sentence naming the step an issue is at, e.g. "…在理事阶段。"."""
     return MESSAGES["status"].format(step=step.label)
@@ -45,5 +96,18 @@ def status_prompt(step: Step) -> str:
 def fixed_prompts(*extra: str) -> list[str]:
     """Every fixed sentence the kiosk says (plus ``extra``), for the prompt cache."""
     statuses = [MESSAGES["status"].format(step=label) for label in STEP_LABELS.values()]
-    messages = [text for key, text in MESSAGES.items() if key != "status"]
+    messages = [text for key, text in MESSAGES.items() if key not in ("status", "page")]
     return list(dict.fromkeys([*SCREEN_PROMPTS.values(), *messages, *statuses, *extra]))
+
+
+def button_words(categories: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
+    """The labels said when buttons are pressed: fixed ones, categories and phrases."""
+    words = [*BUTTON_LABELS, *"0123456789"]
+    for name, phrases in categories:
+        words += [name, *phrases]
+    return list(dict.fromkeys(words))
+
+
+BUTTON_LABELS = ("我要说事", "查进度", "返回", "返回修改", "提交", "完成", "查询", "删除",
+                 "上一页", "下一页", "大字", "正常字", "慢一点", "正常语速", "继续使用",
+                 "返回首页", OTHER)

@@ -43,6 +43,8 @@ class Step:
 
 def tap(text: str) -> Step:
     def attempt(app: App) -> bool:
+        if not app.idle.settled():
+            return False  # a tap right after a screen change would be dropped
         for widget in app.root.current_screen.walk():
             if isinstance(widget, Button) and widget.text == text and not widget.disabled:
                 x, y = widget.to_window(*widget.center)
@@ -53,6 +55,19 @@ def tap(text: str) -> Step:
         return False
 
     return Step(f"tap {text!r}", attempt)
+
+
+def choose(text: str) -> Step:
+    """Tap the choice ``text``, turning pages (下一页) until it shows."""
+    press, next_page = tap(text).attempt, tap("下一页").attempt
+
+    def attempt(app: App) -> bool:
+        if press(app):
+            return True
+        next_page(app)
+        return False
+
+    return Step(f"choose {text!r}", attempt)
 
 
 def expect_screen(name: str) -> Step:

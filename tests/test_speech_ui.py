@@ -64,11 +64,9 @@ def _kiosk_with_hanging_engine(config: Path) -> int:
     from kivy.clock import Clock
 
     from device.speech import SpeechBackend
-    from kiosk.cli_sync import server_link
     from kiosk.config import load_config
     from kiosk.fonts import find_cjk_font
     from kiosk.kivy_setup import prepare_kivy, register_font
-    from kiosk.lookup import StatusLookup
     from kiosk.wiring import build_intake, build_speech
     from sync.store import Store
 
@@ -94,7 +92,8 @@ def _kiosk_with_hanging_engine(config: Path) -> int:
     speech.backend = hanging
     intake = build_intake(cfg, font, store, speech)
 
-    from kiosk.app import KioskApp, KioskServices
+    from kiosk.app import KioskApp
+    from kiosk.services import KioskServices
     from kiosk.session import SCREEN_PROMPTS
     from kiosk.walkthrough import Step, Walkthrough, expect_screen, tap, wait_until
 
@@ -128,9 +127,7 @@ def _kiosk_with_hanging_engine(config: Path) -> int:
         wait_until("replay spoken", lambda: speech.wait_idle(0)),
         Step("report", report),
     ]
-    services = KioskServices(intake=intake, lookup=StatusLookup(store, server_link(cfg)),
-                             speech=speech, categories=list(cfg.categories),
-                             hall_name=cfg.hall.name, hotline=cfg.hall.hotline)
+    services = KioskServices.from_config(cfg, store, intake, speech)
     Clock.schedule_interval(frame, 0)
     KioskApp(services, on_started=Walkthrough(steps).start).run()
     intake.wait_printed(5.0)

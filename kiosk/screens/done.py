@@ -23,3 +23,9 @@ class DoneScreen(Screen):
         qrcode.make(ticket, box_size=8, border=2).save(png, format="PNG")
         png.seek(0)
         self.qr_texture = CoreImage(png, ext="png").texture
+
+    def clear(self) -> None:
+        """Forget the ticket, so the next resident never sees it."""
+        self.ticket = ""
+        self.note = ""
+        self.qr_texture = None

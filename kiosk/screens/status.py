@@ -1,16 +1,12 @@
 from kivy.properties import StringProperty
-from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.screens import load_kv
+from kiosk.widgets import STEP_AHEAD, STEP_CURRENT, STEP_PASSED, FitLabel, StepLabel
 from sync.protocol import STEP_LABELS, Step
 from sync.ticket import group
 
 load_kv("status")
-
-CURRENT = (0.95, 0.75, 0.1, 1)
-PASSED = (0.6, 0.85, 0.6, 1)
-AHEAD = (0.55, 0.55, 0.55, 1)
 
 
 class StatusScreen(Screen):
@@ -20,13 +16,22 @@ class StatusScreen(Screen):
     note = StringProperty("")
 
     def show_status(self, ticket: str, category: str, step: Step, note: str) -> None:
+        """The six steps in a row: those passed in green, the current one filled in amber."""
         self.ticket = group(ticket)
         self.category = category
         self.step_label = step.label
         self.note = note or "暂无说明"
         row = self.ids.steps
         row.clear_widgets()
-        for number, (each, label) in enumerate(STEP_LABELS.items(), start=1):
-            color = CURRENT if each is step else PASSED if number < step.number else AHEAD
-            row.add_widget(Label(text=f"{number}\n{label}", font_size="28sp", color=color,
-                                 bold=each is step, halign="center"))
+        for each, label in STEP_LABELS.items():
+            if each is step:
+                row.add_widget(StepLabel(text=label, fill=STEP_CURRENT, color=(0, 0, 0, 1),
+                                         bold=True))
+            else:
+                passed = each.number < step.number
+                row.add_widget(FitLabel(text=label, color=STEP_PASSED if passed else STEP_AHEAD))
+
+    def clear(self) -> None:
+        """Forget the ticket shown, so the next resident never sees it."""
+        self.ticket = self.category = self.step_label = self.note = ""
+        self.ids.steps.clear_widgets()
