@@ -298,8 +298,8 @@ class KioskApp(App):
         lookup = self.root.get_screen("lookup")
         if result.outcome is LookupOutcome.UNREACHABLE or result.view is None:
             unreachable = result.outcome is LookupOutcome.UNREACHABLE
-            lookup.message = ("暂时连不上说事中心，您的事项已保存，请稍后再查或拨打热线"
-                              if unreachable else "没有找到这个号码，请核对或咨询工作人员")
+            # short enough for big type; what is said explains more (保存, 热线)
+            lookup.message = "暂时连不上，请稍后再查" if unreachable else "没有找到这个号码"
             self.speak_screen(MESSAGES["unreachable" if unreachable else "not_found"])
             print(f"LOOKUP {result.outcome.name}", flush=True)
             return

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from kiosk.xvfb import virtual_display
 from sync.client import RoundResult, SyncSettings, SyncWorker
+from sync.protocol import API_PREFIX
 from sync.server.provision import add_kiosk
 from sync.signing import KioskSigner
-from sync.store import Store
+from sync.store import Store, SubmissionDraft
 
 REPO = Path(__file__).resolve().parent.parent
+STAFF_NOTE = "已登记，社区网格员张三明天上门"
+"""The note staff leave on ``held_ticket``."""
 
 
 def shuoshi(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
@@ -150,3 +160,74 @@ def drain(worker: SyncWorker, rounds: int, pause_s: float) -> RoundResult:
         time.sleep(pause_s)
         result = worker.run_once()
     return result
+
+
+@pytest.fixture
+def held_ticket(tmp_path: Path, server: CentralServer, kiosk_key: str) -> str:
+    """A ticket made on kiosk 0042, pushed to the server and moved to 理事 by staff."""
+    store = Store(tmp_path / "kiosk-0042.db")
+    stored = store.record_submission(
+        SubmissionDraft("房屋设施与管网", "下水道堵塞", place="幸福里3栋",
+                        contact_name="张三", contact_phone="13800138000"), "0042")
+    worker = sync_worker(store, server.url, kiosk_key)
+    assert drain(worker, rounds=5, pause_s=0.05).waiting == 0
+    worker.close()
+    store.close()
+    reply = httpx.post(f"{server.url}{API_PREFIX}/staff/tickets/{stored.ticket}/status",
+                       json={"step": "sort", "note": STAFF_NOTE}, timeout=10)
+    assert reply.status_code == 200
+    return stored.ticket
+
+
+def _cert_name(common: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+
+def write_pki(folder: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a certificate it issued for 127.0.0.1."""
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(_cert_name("说事厅 test CA"))
+          .issuer_name(_cert_name("说事厅 test CA")).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now - timedelta(hours=1))
+          .not_valid_after(now + timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(_cert_name("127.0.0.1"))
+            .issuer_name(ca.subject).public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    ca_file, cert_file, key_file = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return ca_file, cert_file, key_file
+
+
+@pytest.fixture
+def https_server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    ca_file, cert_file, key_file = write_pki(tmp_path)
+    db = tmp_path / "server.db"
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "server", "--port", str(port),
+                             "--db", f"sqlite:///{db}", "--certfile", str(cert_file),
+                             "--keyfile", str(key_file)], cwd=REPO)
+    url = f"https://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/healthz", verify=ssl.create_default_context(cafile=str(ca_file)),
+                      timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    try:
+        yield url, ca_file, db
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -104,7 +104,8 @@ class Kiosk:
         return ImageGrab.grab(xdisplay=self.display)
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return Path(self.log.name).read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:

@@ -26,10 +26,9 @@ from sync.http import ServerLink
 from sync.protocol import API_PREFIX, Step
 from sync.store import Store, SubmissionDraft
 from sync.ticket import make_ticket
-from tests.conftest import CentralServer, drain, free_port, sync_worker
+from tests.conftest import STAFF_NOTE, CentralServer, free_port
 from tests.faults import BadServer, FaultProxy
 
-NOTE = "已登记，社区网格员张三明天上门"
 SECRET_WORDS = ("下水道", "幸福里3栋", "13800138000", "张三")
 
 
@@ -37,23 +36,6 @@ def _link(url: str, key: str, code: str = "0043", timeout: float = 10.0,
           ca_file: Path | None = None) -> ServerLink:
     return ServerLink(server_url=url, kiosk_code=code, signing_key=key, timeout=timeout,
                       ca_file=ca_file)
-
-
-@pytest.fixture
-def held_ticket(tmp_path: Path, server: CentralServer, kiosk_key: str) -> str:
-    """A ticket made on kiosk 0042, pushed to the server and moved to 理事 by staff."""
-    store = Store(tmp_path / "kiosk-0042.db")
-    stored = store.record_submission(
-        SubmissionDraft("房屋设施与管网", "下水道堵塞", place="幸福里3栋",
-                        contact_name="张三", contact_phone="13800138000"), "0042")
-    worker = sync_worker(store, server.url, kiosk_key)
-    assert drain(worker, rounds=5, pause_s=0.05).waiting == 0
-    worker.close()
-    store.close()
-    reply = httpx.post(f"{server.url}{API_PREFIX}/staff/tickets/{stored.ticket}/status",
-                       json={"step": "sort", "note": NOTE}, timeout=10)
-    assert reply.status_code == 200
-    return stored.ticket
 
 
 @pytest.fixture
@@ -73,7 +55,7 @@ def test_found_on_the_server(server: CentralServer, held_ticket: str,
     assert result.outcome is LookupOutcome.FOUND
     assert result.view is not None
     assert (result.view.ticket, result.view.category, result.view.step, result.view.note) == (
-        held_ticket, "房屋设施与管网", Step.SORT, NOTE)
+        held_ticket, "房屋设施与管网", Step.SORT, STAFF_NOTE)
     assert result.view.changed_at is not None
 
 
@@ -234,7 +216,7 @@ def test_logs_never_carry_the_ticket_contents(
     assert lookup.look_up(held_ticket).outcome is LookupOutcome.FOUND
     lookup.close()
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert not any(word in logged for word in (*SECRET_WORDS, NOTE))
+    assert not any(word in logged for word in (*SECRET_WORDS, STAFF_NOTE))
 
 
 def test_requests_are_signed_by_the_factory_and_the_transport_can_be_injected(

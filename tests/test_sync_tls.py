@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
-import ssl
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 import kiosk.lookup
 import sync.client
@@ -29,61 +18,7 @@ from sync.http import ServerLink, make_client
 from sync.outbox import Outbox
 from sync.server.provision import add_kiosk
 from sync.store import Store, SubmissionDraft
-from tests.conftest import REPO, drain, free_port, shuoshi
-
-
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-
-def _write_pki(folder: Path) -> tuple[Path, Path, Path]:
-    """A private CA and a certificate it issued for 127.0.0.1."""
-    now = datetime.now(UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(_name("说事厅 test CA"))
-          .issuer_name(_name("说事厅 test CA")).public_key(ca_key.public_key())
-          .serial_number(1).not_valid_before(now - timedelta(hours=1))
-          .not_valid_after(now + timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1"))
-            .issuer_name(ca.subject).public_key(key.public_key()).serial_number(2)
-            .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    ca_file, cert_file, key_file = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return ca_file, cert_file, key_file
-
-
-@pytest.fixture
-def https_server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
-    ca_file, cert_file, key_file = _write_pki(tmp_path)
-    db = tmp_path / "server.db"
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "server", "--port", str(port),
-                             "--db", f"sqlite:///{db}", "--certfile", str(cert_file),
-                             "--keyfile", str(key_file)], cwd=REPO)
-    url = f"https://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/healthz", verify=ssl.create_default_context(cafile=str(ca_file)),
-                      timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    try:
-        yield url, ca_file, db
-    finally:
-        proc.terminate()
-        proc.wait(10)
+from tests.conftest import drain, shuoshi
 
 
 def test_certificate_verified_by_default_and_with_a_private_ca(

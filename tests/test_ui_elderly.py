@@ -24,18 +24,19 @@ MIN_CONTRAST = 7.0
 
 
 def write_config(tmp_path: Path, *, server_url: str = "http://127.0.0.1:9", key: str = "",
-                 screen: str = "", hall: str = "") -> Path:
+                 code: str = "0042", screen: str = "", hall: str = "", sync: str = "") -> Path:
+    """A kiosk config with every file under ``tmp_path``; extra lines for some sections."""
     path = tmp_path / "kiosk.toml"
     path.write_text(f"""
 [hall]
-kiosk_code = "0042"
+kiosk_code = "{code}"
 {hall}
 [store]
 path = "{tmp_path}/kiosk.db"
 [sync]
 server_url = "{server_url}"
 signing_key = "{key}"
-timeout_seconds = 5.0
+{sync}
 [printer]
 out_dir = "{tmp_path}/receipts"
 [speech]

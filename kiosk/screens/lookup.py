@@ -37,7 +37,7 @@ class LookupScreen(Screen):
             self.message = f"号码是{TICKET_DIGITS}位数字，请输完整"
             app.speak_screen(MESSAGES["incomplete"])
         elif not is_valid_ticket(self.digits):
-            self.message = "号码有误，请对照回执再输一遍"
+            self.message = "号码有误，请对照回执再输"
             app.speak_screen(MESSAGES["mistyped"])
         else:
             self.message = WAITING
