@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from kiosk.xvfb import virtual_display
+from tests.conftest import REPO
 from tests.kiosk_driver import Kiosk
 from tests.screen_measure import drawn_size, px_per_mm, text_facts
 
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.ui
 MIN_TARGET_MM = 15.0
 MIN_TEXT_MM = {"main": 7.0, "small": 5.0}
 MIN_CONTRAST = 7.0
+SPEECH_CACHE = REPO / "var" / "test-speech-cache"
+"""Shared by the UI tests: prompts are keyed by text and settings, so one render serves all."""
 
 
 def write_config(tmp_path: Path, *, server_url: str = "http://127.0.0.1:9", key: str = "",
@@ -42,6 +45,7 @@ out_dir = "{tmp_path}/receipts"
 [speech]
 backend = "espeak"
 out_dir = "{tmp_path}/speech"
+cache_dir = "{SPEECH_CACHE}"
 [screen]
 {screen}
 """, encoding="utf-8")
@@ -298,25 +302,6 @@ def test_left_alone_it_warns_then_clears_everything(tmp_path: Path, display: str
         kiosk.stop()
 
 
-def test_done_screen_goes_home_on_its_own(tmp_path: Path, display: str) -> None:
-    config = write_config(tmp_path, screen="idle_seconds = 5\nidle_warning_seconds = 3")
-    kiosk = Kiosk(config, display, tmp_path)
-    try:
-        kiosk.tap("我要说事")
-        kiosk.wait_screen("category")
-        kiosk.choose("其他")
-        kiosk.wait_screen("confirm")
-        kiosk.tap("提交")
-        kiosk.wait_screen("done")
-        started = time.monotonic()
-        kiosk.wait_screen("idle-warning", timeout=45)
-        assert time.monotonic() - started >= 29  # time to read it, as configured at least
-        home = kiosk.wait_screen("home", timeout=15)
-        assert not any(i["text"][:4].isdigit() for i in home["items"] if i["kind"] == "text")
-    finally:
-        kiosk.stop()
-
-
 def test_a_double_tap_never_acts_on_the_next_screen(tmp_path: Path, display: str) -> None:
     kiosk = Kiosk(write_config(tmp_path), display, tmp_path)
     try:
@@ -330,8 +315,10 @@ def test_a_double_tap_never_acts_on_the_next_screen(tmp_path: Path, display: str
         kiosk.stop()
 
 
-def test_other_and_every_back_path_land_where_they_should(tmp_path: Path, display: str) -> None:
-    kiosk = Kiosk(write_config(tmp_path), display, tmp_path)
+def test_other_and_every_back_path_land_where_they_should_then_done_goes_home(
+    tmp_path: Path, display: str
+) -> None:
+    kiosk = Kiosk(write_config(tmp_path, screen="idle_warning_seconds = 3"), display, tmp_path)
     try:
         kiosk.tap("我要说事")
         kiosk.wait_screen("category")
@@ -361,6 +348,12 @@ def test_other_and_every_back_path_land_where_they_should(tmp_path: Path, displa
         kiosk.wait_screen("confirm")
         kiosk.tap("提交")
         kiosk.wait_screen("done")
+
+        started = time.monotonic()  # left on the done screen: it goes home on its own
+        kiosk.wait_screen("idle-warning", timeout=45)
+        assert time.monotonic() - started >= 29  # time to read it, 30 s by default
+        home = kiosk.wait_screen("home", timeout=15)
+        assert not any(i["text"][:4].isdigit() for i in home["items"])  # no ticket left
     finally:
         kiosk.stop()
     import sqlite3
