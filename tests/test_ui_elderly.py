@@ -93,6 +93,17 @@ def said(report: dict[str, Any]) -> str:
     return "".join(report["spoken"])
 
 
+def _kiosk_on(panel: str, tmp_path: Path, displays: dict[str, str]) -> tuple[float, Kiosk]:
+    """The kiosk on a panel such as "1024x600 windowed 7in", on the display for its size."""
+    size, mode, inches = panel.split()
+    diagonal = float(inches.removesuffix("in"))
+    width, height = size.split("x")
+    fullscreen = mode == "fullscreen"  # then the window takes the screen's size, not these
+    window = "" if fullscreen else f"width = {width}\nheight = {height}"
+    config = write_config(tmp_path, screen=f"diagonal_inches = {diagonal}\n{window}")
+    return diagonal, Kiosk(config, displays[size], tmp_path, fullscreen=fullscreen)
+
+
 @pytest.fixture(scope="module")
 def display_1080() -> Iterator[str]:
     with virtual_display(1920, 1080) as value:
@@ -103,15 +114,11 @@ def display_1080() -> Iterator[str]:
 def test_every_screen_is_big_clear_and_spoken(
     tmp_path: Path, panel: str, display: str, display_1080: str
 ) -> None:
-    size, mode, inches = panel.split()
-    diagonal = float(inches.removesuffix("in"))
-    config = write_config(tmp_path, screen=f"diagonal_inches = {diagonal}")
-    kiosk = Kiosk(config, display if size == "800x480" else display_1080, tmp_path,
-                  fullscreen=mode == "fullscreen")
+    diagonal, kiosk = _kiosk_on(panel, tmp_path, {"800x480": display, "1920x1080": display_1080})
     shots = tmp_path / "shots"
     try:
         home = check_screen(kiosk, diagonal, shots)
-        assert home["window"] == [int(v) for v in size.split("x")]
+        assert home["window"] == [int(v) for v in panel.split()[0].split("x")]
         assert "欢迎来到说事厅" in said(home)
 
         kiosk.tap("我要说事")
@@ -179,18 +186,12 @@ def display_1280() -> Iterator[str]:
 def test_other_panels_get_the_same_millimetres(
     tmp_path: Path, panel: str, display_1080: str, display_1280: str
 ) -> None:
-    size, mode, inches = panel.split()
-    diagonal = float(inches.removesuffix("in"))
-    width, height = size.split("x")
-    config = write_config(tmp_path, screen=f"diagonal_inches = {diagonal}\nwidth = {width}\n"
-                                           f"height = {height}")
-    fullscreen = mode == "fullscreen"
-    kiosk = Kiosk(config, display_1280 if fullscreen else display_1080, tmp_path,
-                  fullscreen=fullscreen)
+    diagonal, kiosk = _kiosk_on(panel, tmp_path,
+                                {"1024x600": display_1080, "1280x800": display_1280})
     shots = tmp_path / "shots"
     try:
         home = check_screen(kiosk, diagonal, shots)
-        assert home["window"] == [int(width), int(height)]
+        assert home["window"] == [int(v) for v in panel.split()[0].split("x")]
         kiosk.tap("我要说事")
         kiosk.wait_screen("category")
         check_screen(kiosk, diagonal, shots)
