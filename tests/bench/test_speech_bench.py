@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from device.speech import PromptCache, SpeechService, identity_of, make_backend
+from kiosk.config import load_config
 from kiosk.intake import NO_RECEIPT
 from kiosk.session import SCREEN_PROMPTS, fixed_prompts
 
@@ -57,7 +58,9 @@ def _summary(values: list[float]) -> str:
 
 @pytest.mark.parametrize("engine", ["pyttsx3", "espeak"])
 def test_cached_prompt_starts_fast(engine: str, tmp_path: Path) -> None:
-    backend = make_backend(engine, voice="cmn-latn-pinyin", rate=120, volume=1.0)
+    defaults = load_config().speech  # what users get
+    backend = make_backend(engine, voice=defaults.voice, rate=defaults.rate,
+                           volume=defaults.volume)
     cache = PromptCache(tmp_path / "cache", identity_of(backend))
     speaker = FirstSampleSpeaker()
     service = SpeechService(backend, speaker, tmp_path / "work", cache=cache)
