@@ -93,13 +93,7 @@ class KioskApp(App):
     # ---- building and sizing ----
 
     def build(self) -> ScreenManager:
-        from kiosk.screens.category import CategoryScreen
-        from kiosk.screens.confirm import ConfirmScreen
-        from kiosk.screens.done import DoneScreen
         from kiosk.screens.home import HomeScreen
-        from kiosk.screens.lookup import LookupScreen
-        from kiosk.screens.phrase import PhraseScreen
-        from kiosk.screens.status import StatusScreen
 
         Window.clearcolor = SCREEN_BACKGROUND
         fill_the_screen()
@@ -109,10 +103,7 @@ class KioskApp(App):
         home = HomeScreen(name="home")
         home.hall_name = self.services.hall_name
         home.hotline = self.services.hotline
-        for screen in (home, CategoryScreen(name="category"), PhraseScreen(name="phrase"),
-                       ConfirmScreen(name="confirm"), DoneScreen(name="done"),
-                       LookupScreen(name="lookup"), StatusScreen(name="status")):
-            manager.add_widget(screen)
+        manager.add_widget(home)  # what the first frame shows; the other screens follow it
         manager.bind(current=lambda *_: self.idle.screen_changed())
         return manager
 
@@ -127,14 +118,32 @@ class KioskApp(App):
         self.services.speech.set_slow(slow)
 
     def on_start(self) -> None:
-        # Fixed prompts and button words are rendered into the cache in the speech worker's
-        # idle time (only the first start, or after a settings change, has work to do).
-        words = button_words(self._categories.items())
-        self.services.speech.prepare(fixed_prompts(NO_RECEIPT, *words), prune=True)
+        from kiosk.kivy_setup import after_first_frame
+
         Clock.schedule_interval(lambda _dt: self.idle.tick(), 0.25)
-        self.go("home")
-        if self._on_started is not None:
-            self._on_started(self)
+
+        def home_shown() -> None:
+            from kiosk.screens.category import CategoryScreen
+            from kiosk.screens.confirm import ConfirmScreen
+            from kiosk.screens.done import DoneScreen
+            from kiosk.screens.lookup import LookupScreen
+            from kiosk.screens.phrase import PhraseScreen
+            from kiosk.screens.status import StatusScreen
+
+            for screen in (CategoryScreen(name="category"), PhraseScreen(name="phrase"),
+                           ConfirmScreen(name="confirm"), DoneScreen(name="done"),
+                           LookupScreen(name="lookup"), StatusScreen(name="status")):
+                self.root.add_widget(screen)
+            # Fixed prompts and button words are rendered into the cache in the speech
+            # worker's idle time (only the first start, or after a settings change, has work
+            # to do); registered before the home prompt is said, so it is played from there.
+            words = button_words(self._categories.items())
+            self.services.speech.prepare(fixed_prompts(NO_RECEIPT, *words), prune=True)
+            self.go("home")
+            if self._on_started is not None:
+                self._on_started(self)
+
+        after_first_frame(home_shown)  # the first frame waits for none of this
 
     def on_stop(self) -> None:
         self.services.speech.stop()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.config import load_config
-from kiosk.fonts import find_cjk_font
-from kiosk.kivy_setup import prepare_kivy, register_font
-from kiosk.services import KioskServices
-from kiosk.wiring import build_intake, build_speech, mute_switch
-from sync.store import Store
-from sync.ticket import normalize
+from kiosk.wiring import LaterParts, build_speech, mute_switch
+
+if TYPE_CHECKING:
+    from device.speech import SpeechService
+    from kiosk.walkthrough import Walkthrough
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,41 +53,69 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
+    """The first frame waits only for the config, the font, the window and the screens;
+    the printer worker starts after it (kiosk.wiring.LaterParts) and the prompt cache is
+    prepared after it (KioskApp.on_start). Prints FIRST_FRAME_MARKER when it is shown."""
+    from kiosk.fonts import find_cjk_font
+    from kiosk.kivy_setup import prepare_kivy, register_font
+
     cfg = load_config(args.config)
     font = find_cjk_font(cfg.screen.font)
     prepare_kivy(cfg.store.path.parent / "kivy", width=cfg.screen.width,
                  height=cfg.screen.height, fullscreen=args.fullscreen or cfg.screen.fullscreen)
     register_font(font)
-    store = Store(cfg.store.path)
     speech = build_speech(cfg)
-    intake = build_intake(cfg, font, store, speech)
+    parts = LaterParts(cfg, font, speech)
+
+    from kivy.clock import Clock
 
     from kiosk.app import KioskApp
-    from kiosk.scripts import lookup_path, resident_path
-    from kiosk.walkthrough import Walkthrough
+    from kiosk.kivy_setup import FIRST_FRAME_MARKER, after_first_frame
+    from kiosk.services import KioskServices
 
-    services = KioskServices.from_config(cfg, store, intake, speech)
+    # KioskServices takes the store and the intake themselves, so they are made now
+    services = KioskServices.from_config(cfg, parts.store.get(), parts.intake.get(), speech)
     starters: list[Callable[[KioskApp], None]] = []
     if args.ui_report:
         from kiosk.ui_report import UiReport
 
         starters.append(UiReport(args.ui_report).start)
-    if args.walkthrough == "resident":
-        starters.append(Walkthrough(resident_path(args.shots, args.category, args.phrase,
-                                                  intake, speech)).start)
-    elif args.walkthrough == "lookup":
-        starters.append(Walkthrough(lookup_path(args.shots, normalize(args.ticket),
-                                                speech)).start)
+    if args.walkthrough:
+        starters.append(lambda app: _walkthrough(args, parts, speech).start(app))
 
-    def started(app: KioskApp) -> None:
+    def started(app: KioskApp) -> None:  # called after the first frame
         for start in starters:
             start(app)
 
-    KioskApp(services, on_started=started).run()
-    intake.wait_printed(10.0)
-    speech.close()
-    store.close()
+    def failed(error: BaseException) -> None:
+        def fail(_dt: float) -> None:  # on the UI thread: stops the app as a start-up error
+            raise error
+
+        Clock.schedule_once(fail)
+
+    def first_frame() -> None:
+        print(FIRST_FRAME_MARKER, flush=True)  # make bench times this; systemd's READY=1
+        parts.start(on_error=failed)
+
+    after_first_frame(first_frame)
+    try:
+        KioskApp(services, on_started=started).run()
+    finally:
+        parts.close(print_timeout=10.0)
+        speech.close()
     return 0
+
+
+def _walkthrough(args: argparse.Namespace, parts: LaterParts, speech: SpeechService
+                 ) -> Walkthrough:
+    from kiosk.scripts import lookup_path, resident_path
+    from kiosk.walkthrough import Walkthrough
+    from sync.ticket import normalize
+
+    if args.walkthrough == "resident":
+        return Walkthrough(resident_path(args.shots, args.category, args.phrase,
+                                         parts.intake.get(), speech))
+    return Walkthrough(lookup_path(args.shots, normalize(args.ticket), speech))
 
 
 def run_speak(args: argparse.Namespace) -> int:

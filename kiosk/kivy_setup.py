@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -31,3 +32,29 @@ def register_font(font_path: Path) -> None:
     from kivy.core.text import DEFAULT_FONT, LabelBase
 
     LabelBase.register(DEFAULT_FONT, str(font_path))
+
+
+FIRST_FRAME_MARKER = "FIRST FRAME"
+"""What ``shuoshi kiosk`` prints on stdout (a line of its own) once its first frame is shown."""
+
+
+def after_first_frame(callback: Callable[[], None]) -> None:
+    """Call ``callback`` once, on the UI thread, right after the window has shown a frame:
+    the first one, when called before the app runs (or from ``App.on_start``).
+
+    The start-up hook: work the first frame does not need waits for it (the printer
+    worker, the screens not shown first, the prompt cache), ``shuoshi kiosk`` prints
+    FIRST_FRAME_MARKER there (``make bench`` times it), and it is where systemd's READY=1
+    belongs. Call it after ``prepare_kivy``: it opens the window if nothing has yet. The
+    callback runs on the clock tick after the buffer swap.
+    """
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    def flipped(*_args: object) -> None:
+        # bound handlers run before Window's own on_flip, which swaps the buffers: so the
+        # callback waits for the next tick, when the frame is on the screen
+        Window.unbind(on_flip=flipped)
+        Clock.schedule_once(lambda _dt: callback(), 0)
+
+    Window.bind(on_flip=flipped)

@@ -1,25 +1,24 @@
-"""Builds the kiosk's parts from the configuration, once, at start-up."""
+"""Builds the kiosk's parts from the configuration, once, at start-up.
+
+What the first frame does not need is made after it, by ``LaterParts``.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from device.printer import (
-    GlyphSource,
-    Printer,
-    PrinterReport,
-    PrintWorker,
-    ReceiptLayout,
-    Spool,
-    encode_receipt,
-    get_profile,
-    make_printer,
-)
-from device.speech import MuteSwitch, SpeechService, make_speech_service
 from kiosk.config import AppConfig, PrinterConfig, SpeechConfig
 from kiosk.intake import HallInfo, Intake
-from sync.store import Store
+
+if TYPE_CHECKING:  # imported where used: the printer package (Pillow, qrcode) loads late
+    from device.printer import GlyphSource, Printer, PrinterReport, PrintWorker, ReceiptLayout
+    from device.speech import MuteSwitch, SpeechService
+    from sync.store import Store
+
+T = TypeVar("T")
 
 # drawn from when the CJK font lacks a symbol (☎, ①, emoji outlines) on bitmap fallback
 FALLBACK_FONTS = (
@@ -47,10 +46,14 @@ def state_file(printer: PrinterConfig) -> Path:
 
 
 def build_glyphs(font: Path) -> GlyphSource:
+    from device.printer import GlyphSource
+
     return GlyphSource([font, *(path for path in FALLBACK_FONTS if path.is_file())])
 
 
 def build_printer(cfg: AppConfig, font: Path | GlyphSource) -> Printer:
+    from device.printer import GlyphSource, get_profile, make_printer
+
     glyphs = font if isinstance(font, GlyphSource) else build_glyphs(font)
     pc = cfg.printer
     return make_printer(pc.kind, profile=get_profile(pc.profile), out_dir=pc.out_dir,
@@ -59,6 +62,8 @@ def build_printer(cfg: AppConfig, font: Path | GlyphSource) -> Printer:
 
 
 def encoder_for(printer: Printer, glyphs: GlyphSource) -> Callable[[ReceiptLayout], bytes]:
+    from device.printer import encode_receipt
+
     return lambda layout: encode_receipt(layout, printer.profile, glyphs)
 
 
@@ -66,6 +71,8 @@ def build_print_worker(
     cfg: AppConfig, font: Path, on_report: Callable[[PrinterReport], None] | None = None,
 ) -> PrintWorker:
     """The spool and its worker (not started: ``start()`` also holds interrupted jobs)."""
+    from device.printer import PrintWorker, Spool
+
     glyphs = build_glyphs(font)
     printer = build_printer(cfg, glyphs)
     return PrintWorker(Spool(spool_dir(cfg.printer)), printer, encoder_for(printer, glyphs),
@@ -82,10 +89,14 @@ def speech_paths(speech: SpeechConfig) -> tuple[Path, Path, Path]:
 
 
 def mute_switch(speech: SpeechConfig) -> MuteSwitch:
+    from device.speech import MuteSwitch
+
     return MuteSwitch(speech_paths(speech)[2], always=speech.muted)
 
 
 def build_speech(cfg: AppConfig) -> SpeechService:
+    from device.speech import make_speech_service
+
     sc = cfg.speech
     work_dir, cache_dir, _ = speech_paths(sc)
     return make_speech_service(sc.backend, voice=sc.voice, rate=sc.rate, volume=sc.volume,
@@ -98,3 +109,69 @@ def build_intake(cfg: AppConfig, font: Path, store: Store, speech: SpeechService
     worker = build_print_worker(cfg, font)
     worker.start()
     return Intake(store, worker, speech, hall_info(cfg))
+
+
+def open_store(cfg: AppConfig) -> Store:
+    from sync.store import Store
+
+    return Store(cfg.store.path)
+
+
+class Later(Generic[T]):
+    """A part made once, when first asked for: ``get()`` makes it, or waits while another
+    thread is making it."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._made: T | None = None
+
+    def get(self) -> T:
+        with self._lock:
+            if self._made is None:
+                self._made = self._make()
+            return self._made
+
+    def made(self) -> T | None:
+        """The part if it has been made; never waits and never makes it."""
+        return self._made
+
+
+class LaterParts:
+    """The kiosk's parts that its first frame does not need: the store (SQLAlchemy, the
+    migrations) and the intake with its printer worker.
+
+    ``start()``, called once the first frame is on the screen, makes them on a thread of
+    its own and starts the printer worker. Whatever needs a part sooner makes it, or waits
+    for it, on the spot: a 提交 before the thread got there waits for the store, then
+    commits as ever.
+    """
+
+    def __init__(self, cfg: AppConfig, font: Path, speech: SpeechService) -> None:
+        self.store = Later(lambda: open_store(cfg))
+        self.intake = Later(lambda: Intake(self.store.get(), build_print_worker(cfg, font),
+                                           speech, hall_info(cfg)))
+        self._thread: threading.Thread | None = None
+
+    def start(self, on_error: Callable[[BaseException], None]) -> None:
+        """Make the store and the intake in the background and start the printer worker
+        (receipts queued before then wait in the spool); ``on_error`` gets what failed."""
+        def make() -> None:
+            try:
+                self.intake.get().printer.start()
+            except BaseException as exc:
+                on_error(exc)
+
+        self._thread = threading.Thread(target=make, name="start-up", daemon=True)
+        self._thread.start()
+
+    def close(self, print_timeout: float) -> None:
+        """Let the start-up thread finish, give the receipts queued here ``print_timeout``
+        seconds to be sent, close the store."""
+        if self._thread is not None:
+            self._thread.join()
+        intake, store = self.intake.made(), self.store.made()
+        if intake is not None:
+            intake.wait_printed(print_timeout)
+        if store is not None:
+            store.close()
