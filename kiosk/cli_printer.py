@@ -12,7 +12,7 @@ from kiosk.config import load_config
 from kiosk.fonts import find_cjk_font
 from kiosk.receipt import printer_test_page
 from kiosk.wiring import build_glyphs, build_printer, spool_dir, state_file
-from sync.ticket import group
+from sync.contract.ticket import group
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -29,10 +29,10 @@ from kiosk.receipt import (
     submission_receipt,
 )
 from kiosk.wiring import build_glyphs, build_print_worker, hall_info
+from sync.contract.protocol import Step
+from sync.contract.ticket import group, is_valid_ticket, normalize
 from sync.models import Submission
-from sync.protocol import Step
 from sync.store import Store, StoredSubmission, SubmissionDraft
-from sync.ticket import group, is_valid_ticket, normalize
 
 SAMPLE_KINDS = ("receipt", "reprint", "queue", "book", "test")
 

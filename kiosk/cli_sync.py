@@ -17,11 +17,11 @@ from device.printer import read_report
 from kiosk.config import AppConfig, load_config
 from kiosk.wiring import state_file
 from sync.client import SyncSettings, SyncWorker
+from sync.contract.protocol import API_PREFIX, STEP_LABELS, Step
+from sync.contract.ticket import normalize
 from sync.http import ClientSetupError, ServerLink
 from sync.outbox import Outbox
-from sync.protocol import API_PREFIX, STEP_LABELS, Step
 from sync.store import Store
-from sync.ticket import normalize
 
 EXIT_CONFIG = 2
 

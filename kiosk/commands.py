@@ -110,7 +110,7 @@ def _walkthrough(args: argparse.Namespace, parts: LaterParts, speech: SpeechServ
                  ) -> Walkthrough:
     from kiosk.scripts import lookup_path, resident_path
     from kiosk.walkthrough import Walkthrough
-    from sync.ticket import normalize
+    from sync.contract.ticket import normalize
 
     if args.walkthrough == "resident":
         return Walkthrough(resident_path(args.shots, args.category, args.phrase,

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assets import DEFAULTS_TOML
-from sync.ticket import is_valid_kiosk_code
+from sync.contract.ticket import is_valid_kiosk_code
 
 
 class _Section(BaseModel):

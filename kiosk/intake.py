@@ -16,8 +16,8 @@ from device.printer import PrinterReport, PrintJob, PrintWorker
 from device.speech import SpeechService, speech_text_for_ticket
 from kiosk.receipt import HallText, submission_receipt
 from kiosk.session import MESSAGES
+from sync.contract.ticket import group
 from sync.store import Store, StoredSubmission, SubmissionDraft
-from sync.ticket import group
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import tomli_w
 
 from kiosk.config import AppConfig, load_config
 from kiosk.xvfb import virtual_display
-from sync.protocol import API_PREFIX
+from sync.contract.protocol import API_PREFIX
 from sync.server.provision import ProvisionError, add_kiosk
 from sync.store import Store
 

@@ -17,10 +17,10 @@ from enum import Enum
 import httpx
 from pydantic import ValidationError
 
+from sync.contract.protocol import API_PREFIX, Step, TicketStatus
+from sync.contract.ticket import is_valid_ticket, normalize
 from sync.http import ClientSetupError, ExchangeError, ServerLink, exchange, make_client
-from sync.protocol import API_PREFIX, Step, TicketStatus
 from sync.store import Store
-from sync.ticket import is_valid_ticket, normalize
 
 log = logging.getLogger(__name__)
 

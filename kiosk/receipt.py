@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 
 from device.printer import Cut, Element, Feed, PrinterProfile, QRCode, ReceiptLayout, Rule, Text
 from device.printer import wrap as wrap_columns
+from sync.contract.protocol import STEP_LABELS, Step
+from sync.contract.ticket import group
 from sync.privacy import mask_phone
-from sync.protocol import STEP_LABELS, Step
 from sync.store import StoredSubmission
-from sync.ticket import group
 
 SAY_DAYS = (5, 15, 25)  # 逢五说事: the hall's fixed days for saying issues
 DESCRIPTION_LINES = 2

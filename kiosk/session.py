@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assets import ASSETS_DIR
+from sync.contract.protocol import STEP_LABELS, Step
 from sync.privacy import mask_phone
-from sync.protocol import STEP_LABELS, Step
 from sync.store import SubmissionDraft
 
 OTHER = "其他"

@@ -21,6 +21,16 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
+from sync.contract.protocol import (
+    API_PREFIX,
+    ChangePage,
+    Heartbeat,
+    PushRequest,
+    PushResponse,
+    QuarantineReport,
+    SubmissionIn,
+)
+from sync.contract.signing import MAX_AGE
 from sync.http import (
     DEFAULT_BACKOFF_BASE,
     DEFAULT_BACKOFF_CAP,
@@ -34,16 +44,6 @@ from sync.http import (
 )
 from sync.inbox import Inbox
 from sync.outbox import Outbox
-from sync.protocol import (
-    API_PREFIX,
-    ChangePage,
-    Heartbeat,
-    PushRequest,
-    PushResponse,
-    QuarantineReport,
-    SubmissionIn,
-)
-from sync.signing import MAX_AGE
 from sync.store import Store
 from sync.upload import AttachmentRefused, upload
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from sync.signing import KioskSigner
+from sync.contract.signing import KioskSigner
 
 DEFAULT_MAX_REPLY_BYTES = 2 * 2**20
 DEFAULT_BACKOFF_BASE = 2.0

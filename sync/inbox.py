@@ -7,8 +7,8 @@ import json
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from sync.contract.protocol import Change, StatusUpdate
 from sync.models import CatalogEntry, Submission, SyncCursor
-from sync.protocol import Change, StatusUpdate
 from sync.store import Store
 
 CHANGES_CURSOR = "changes"

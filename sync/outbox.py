@@ -15,8 +15,8 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
 
+from sync.contract.protocol import SubmissionIn
 from sync.models import OutboxEntry, Submission
-from sync.protocol import SubmissionIn
 from sync.store import Store
 
 

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.migrate import upgrade
+from sync.contract.migrate import upgrade
+from sync.contract.protocol import Step
+from sync.contract.ticket import MAX_SEQUENCE, make_ticket
 from sync.models import OutboxEntry, Submission, SyncState, TicketCounter
 from sync.privacy import mask_phone
-from sync.protocol import Step
-from sync.ticket import MAX_SEQUENCE, make_ticket
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000

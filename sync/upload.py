@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
+from sync.contract.protocol import API_PREFIX, AttachmentState
 from sync.http import ExchangeError, exchange
-from sync.protocol import API_PREFIX, AttachmentState
 
 DEFAULT_PIECE_BYTES = 64 * 1024
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 2**20

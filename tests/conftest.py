@@ -23,9 +23,9 @@ from cryptography.x509.oid import NameOID
 
 from kiosk.xvfb import virtual_display
 from sync.client import RoundResult, SyncSettings, SyncWorker
-from sync.protocol import API_PREFIX
+from sync.contract.protocol import API_PREFIX
+from sync.contract.signing import KioskSigner
 from sync.server.provision import add_kiosk
-from sync.signing import KioskSigner
 from sync.store import Store, SubmissionDraft
 
 REPO = Path(__file__).resolve().parent.parent
@@ -136,7 +136,7 @@ def display_env(display: str) -> dict[str, str]:
 @pytest.fixture
 def kiosk_key_only() -> str:
     """A signing key for tests whose server never checks it (a deliberately bad server)."""
-    from sync.signing import new_private_key
+    from sync.contract.signing import new_private_key
 
     return new_private_key()
 

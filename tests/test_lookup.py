@@ -22,10 +22,10 @@ from kiosk.lookup import (
     StatusLookup,
     TicketView,
 )
+from sync.contract.protocol import API_PREFIX, Step
+from sync.contract.ticket import make_ticket
 from sync.http import ServerLink
-from sync.protocol import API_PREFIX, Step
 from sync.store import Store, SubmissionDraft
-from sync.ticket import make_ticket
 from tests.conftest import STAFF_NOTE, CentralServer, free_port
 from tests.faults import BadServer, FaultProxy
 

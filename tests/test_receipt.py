@@ -35,10 +35,10 @@ from kiosk.receipt import (
     submission_receipt,
 )
 from kiosk.wiring import build_glyphs, build_print_worker, hall_info
+from sync.contract.protocol import Step
+from sync.contract.ticket import group, make_ticket
 from sync.privacy import mask_phone
-from sync.protocol import Step
 from sync.store import Store, StoredSubmission, SubmissionDraft
-from sync.ticket import group, make_ticket
 from tests.conftest import shuoshi
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

@@ -11,8 +11,15 @@ import httpx
 import pytest
 from http_message_signatures import HTTPMessageSigner, algorithms
 
-from sync.protocol import API_PREFIX
-from sync.signing import COVERED, KioskSigner, _Message, _OneKey, load_private_key, new_private_key
+from sync.contract.protocol import API_PREFIX
+from sync.contract.signing import (
+    COVERED,
+    KioskSigner,
+    _Message,
+    _OneKey,
+    load_private_key,
+    new_private_key,
+)
 from tests.conftest import CentralServer, shuoshi
 
 CHANGES = f"{API_PREFIX}/changes?since=0"

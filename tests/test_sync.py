@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from sync.contract.protocol import API_PREFIX, PushRequest, PushResponse
 from sync.inbox import Inbox
 from sync.outbox import Outbox
-from sync.protocol import API_PREFIX, PushRequest, PushResponse
 from sync.store import Store, SubmissionDraft
 from tests.conftest import CentralServer, shuoshi, sync_worker
 

@@ -135,7 +135,7 @@ def test_a_batch_too_large_for_the_server_is_split_not_lost(
 
 
 def test_refused_key_pauses_sending(tmp_path: Path, server: CentralServer, kiosk_key: str) -> None:
-    from sync.signing import new_private_key
+    from sync.contract.signing import new_private_key
 
     store = Store(tmp_path / "k.db")
     _submit(store, 2)

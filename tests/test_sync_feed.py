@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from sync.client import SyncWorker
+from sync.contract.protocol import API_PREFIX, ChangePage
+from sync.contract.signing import KioskSigner
 from sync.files import sha256_of, write_durably
 from sync.http import ExchangeError
 from sync.inbox import Inbox
 from sync.outbox import Outbox
-from sync.protocol import API_PREFIX, ChangePage
-from sync.signing import KioskSigner
 from sync.store import Store, SubmissionDraft
 from sync.upload import AttachmentRefused, upload
 from tests.conftest import CentralServer, sync_worker

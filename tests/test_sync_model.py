@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from sync.client import SyncSettings, SyncWorker
+from sync.contract.protocol import API_PREFIX
 from sync.inbox import Inbox
 from sync.outbox import Outbox
-from sync.protocol import API_PREFIX
 from sync.server.provision import add_kiosk
 from sync.store import Store, SubmissionDraft
 from tests.conftest import CentralServer, drain

@@ -119,7 +119,7 @@ def test_the_sync_worker_and_the_lookup_share_one_client_factory(
 def test_a_ca_file_that_cannot_be_read_is_a_config_error(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-ca.pem"
     config = _kiosk_toml(tmp_path / "kiosk.toml", "https://127.0.0.1:9", "AAAA", missing)
-    from sync.signing import new_private_key
+    from sync.contract.signing import new_private_key
 
     config.write_text(config.read_text().replace('"AAAA"', f'"{new_private_key()}"'))
     run = shuoshi("sync", "--once", "--config", str(config))

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from sync.ticket import (
+from sync.contract.ticket import (
     TICKET_DIGITS,
     TicketError,
     group,

@@ -11,7 +11,7 @@ from PIL import Image
 
 from device.printer import decode_escpos, decoded_text
 from device.printer.decode import DecodedCut, DecodedQR
-from sync.ticket import group, is_valid_ticket, make_ticket
+from sync.contract.ticket import group, is_valid_ticket, make_ticket
 from tests.conftest import CentralServer, shuoshi
 
 

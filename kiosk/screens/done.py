@@ -6,7 +6,7 @@ from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.screens import load_kv
-from sync.ticket import group
+from sync.contract.ticket import group
 
 load_kv("done")
 

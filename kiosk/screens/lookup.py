@@ -3,7 +3,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.screens import load_kv
 from kiosk.session import MESSAGES
-from sync.ticket import TICKET_DIGITS, group, is_valid_ticket
+from sync.contract.ticket import TICKET_DIGITS, group, is_valid_ticket
 
 load_kv("lookup")
 

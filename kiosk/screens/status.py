@@ -3,8 +3,8 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.screens import load_kv
 from kiosk.widgets import STEP_AHEAD, STEP_CURRENT, STEP_PASSED, FitLabel, StepLabel
-from sync.protocol import STEP_LABELS, Step
-from sync.ticket import group
+from sync.contract.protocol import STEP_LABELS, Step
+from sync.contract.ticket import group
 
 load_kv("status")
 

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.protocol import (
+from sync.contract.protocol import (
     API_PREFIX,
     Change,
     ChangePage,

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from sync.protocol import API_PREFIX, AttachmentState
+from sync.contract.protocol import API_PREFIX, AttachmentState
 from sync.server.auth import KioskCode
 from sync.server.db import Attachment
 from sync.server.deps import Db

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from sync.migrate import upgrade
+from sync.contract.migrate import upgrade
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

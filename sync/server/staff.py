@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from sync.protocol import API_PREFIX, SetStatusRequest, StatusUpdate, TicketStatus
+from sync.contract.protocol import API_PREFIX, SetStatusRequest, StatusUpdate, TicketStatus
 from sync.server.auth import StaffOnly
 from sync.server.db import FeedChange, Kiosk, QuarantineRecord
 from sync.server.deps import Db, now_iso

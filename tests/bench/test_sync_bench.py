@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 
 from sync.client import SyncSettings, SyncWorker
+from sync.contract.ticket import make_ticket
 from sync.models import OutboxEntry, Submission, TicketCounter
 from sync.outbox import Outbox
 from sync.store import Store, SubmissionDraft
-from sync.ticket import make_ticket
 from tests.conftest import CentralServer
 
 QUEUED = int(os.environ.get("SHUOSHI_BENCH_QUEUED", "10000"))

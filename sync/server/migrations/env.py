@@ -1,4 +1,4 @@
-"""Alembic environment of the central server: run with a connection handed in by sync.migrate."""
+"""Alembic environment of the central server: the connection comes from sync.contract.migrate."""
 
 from alembic import context
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sync.ticket import is_valid_ticket
+from sync.contract.ticket import is_valid_ticket
 
 API_PREFIX = "/api/v1"
 
