@@ -1,4 +1,7 @@
-"""``shuoshi``: the kiosk, the sync worker, the central server and staff tools."""
+"""The kiosk's command line: the touchscreen app, the sync worker, receipts, printer, speech.
+
+``shuoshi`` (the ``shuoshi`` package) hands every command but ``server`` here.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,10 @@ EXIT_CONFIG = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="shuoshi",
-                                     description="说事厅 kiosk and its central server")
+    parser = argparse.ArgumentParser(
+        prog="shuoshi", description="说事厅 kiosk",
+        epilog="shuoshi server … runs the central server where it is installed "
+               "(the same as shuoshi-server …)")
     sub = parser.add_subparsers(dest="command", required=True)
     commands.register(sub)
     cli_receipt.register(sub)

@@ -21,8 +21,8 @@ import tomli_w
 
 from kiosk.config import AppConfig, load_config
 from kiosk.xvfb import virtual_display
+from server.provision import ProvisionError, add_kiosk
 from sync.contract.protocol import API_PREFIX
-from sync.server.provision import ProvisionError, add_kiosk
 from sync.store import Store
 
 DEMO_DIR = Path("var/demo")
@@ -49,7 +49,7 @@ def _start_server(cfg: AppConfig) -> subprocess.Popen[bytes] | None:
         print(f"central server already running at {url}")
         return None
     parsed = urlparse(url)
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "server", "--host",
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--host",
                              parsed.hostname or "127.0.0.1", "--port", str(parsed.port or 80),
                              "--db", LOCAL_SERVER_DB])
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S

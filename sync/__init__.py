@@ -1,1 +1,2 @@
-"""Local store, outbox, sync client, wire protocol and the reference central server."""
+"""The kiosk's side of sync (local store, outbox, sync client) and ``contract``: what the kiosk
+and the central server share."""

@@ -22,10 +22,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from kiosk.xvfb import virtual_display
+from server.provision import add_kiosk
 from sync.client import RoundResult, SyncSettings, SyncWorker
 from sync.contract.protocol import API_PREFIX
 from sync.contract.signing import KioskSigner
-from sync.server.provision import add_kiosk
 from sync.store import Store, SubmissionDraft
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +35,8 @@ STAFF_NOTE = "已登记，社区网格员张三明天上门"
 
 def shuoshi(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True,
+    """The ``shuoshi`` command, as staff and the README run it."""
+    return subprocess.run([sys.executable, "-m", "shuoshi", *args], capture_output=True,
                           text=True, timeout=timeout, env=env, cwd=cwd or REPO, check=False)
 
 
@@ -63,7 +64,7 @@ class CentralServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "server", "--port", str(self.port),
+            [sys.executable, "-m", "server", "--port", str(self.port),
              "--db", f"sqlite:///{self.db}", "--attachments", str(self.attachments)], cwd=REPO)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -214,7 +215,7 @@ def https_server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     ca_file, cert_file, key_file = write_pki(tmp_path)
     db = tmp_path / "server.db"
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "server", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port),
                              "--db", f"sqlite:///{db}", "--certfile", str(cert_file),
                              "--keyfile", str(key_file)], cwd=REPO)
     url = f"https://127.0.0.1:{port}"

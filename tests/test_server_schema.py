@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from sync.server.db import ServerBase, open_server_engine
+from server.db import ServerBase, open_server_engine
 
 
 def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:

@@ -16,11 +16,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from server.provision import add_kiosk
 from sync.client import SyncSettings, SyncWorker
 from sync.contract.protocol import API_PREFIX
 from sync.inbox import Inbox
 from sync.outbox import Outbox
-from sync.server.provision import add_kiosk
 from sync.store import Store, SubmissionDraft
 from tests.conftest import CentralServer, drain
 from tests.faults import FaultProxy

@@ -13,10 +13,10 @@ import sync.client
 from kiosk.cli_sync import server_link, sync_settings
 from kiosk.config import load_config
 from kiosk.lookup import LookupOutcome, StatusLookup
+from server.provision import add_kiosk
 from sync.client import SyncSettings, SyncWorker
 from sync.http import ServerLink, make_client
 from sync.outbox import Outbox
-from sync.server.provision import add_kiosk
 from sync.store import Store, SubmissionDraft
 from tests.conftest import drain, shuoshi
 

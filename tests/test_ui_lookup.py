@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from server.provision import add_kiosk
 from sync.contract.ticket import make_ticket
-from sync.server.provision import add_kiosk
 from tests.conftest import CentralServer
 from tests.faults import FaultProxy
 from tests.kiosk_driver import Kiosk

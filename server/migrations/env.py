@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from sync.server.db import ServerBase
+from server.db import ServerBase
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=ServerBase.metadata, render_as_batch=True)

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
+from server.auth import KioskCode
+from server.db import Attachment
+from server.deps import Db
 from sync.contract.protocol import API_PREFIX, AttachmentState
-from sync.server.auth import KioskCode
-from sync.server.db import Attachment
-from sync.server.deps import Db
 
 router = APIRouter(prefix=f"{API_PREFIX}/attachments")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

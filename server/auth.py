@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from server.db import Kiosk, SeenNonce
 from sync.contract.signing import MAX_AGE, SignatureRefused, VerifiedRequest, verify_request
-from sync.server.db import Kiosk, SeenNonce
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 

@@ -8,10 +8,10 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from server.auth import StaffOnly
+from server.db import FeedChange, Kiosk, QuarantineRecord
+from server.deps import Db, now_iso
 from sync.contract.protocol import API_PREFIX, SetStatusRequest, StatusUpdate, TicketStatus
-from sync.server.auth import StaffOnly
-from sync.server.db import FeedChange, Kiosk, QuarantineRecord
-from sync.server.deps import Db, now_iso
 
 router = APIRouter(prefix=f"{API_PREFIX}/staff", dependencies=[StaffOnly])
 ContentKind = Literal["notice", "category", "schedule", "directory"]
@@ -19,7 +19,7 @@ ContentKind = Literal["notice", "category", "schedule", "directory"]
 
 @router.post("/tickets/{ticket}/status", response_model=TicketStatus)
 def set_status(ticket: str, change: SetStatusRequest, db: Db) -> TicketStatus:
-    from sync.server.app import by_ticket, status_of
+    from server.app import by_ticket, status_of
 
     sub = by_ticket(db, ticket)
     stamp = now_iso()

@@ -1,4 +1,8 @@
-"""The reference central server (FastAPI on uvicorn)."""
+"""The reference central server (FastAPI on uvicorn): its own deployable.
+
+It takes from the rest of this repository only ``sync.contract`` (wire models, signing,
+ticket numbers, the migration helper); the kiosk never imports it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
-from sync.server.app import create_app
+from server.app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from server.db import Kiosk, open_server_engine
+from server.deps import now_iso
 from sync.contract.signing import new_private_key, public_key_of
 from sync.contract.ticket import is_valid_kiosk_code
-from sync.server.db import Kiosk, open_server_engine
-from sync.server.deps import now_iso
 
 
 class ProvisionError(ValueError):

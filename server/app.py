@@ -15,6 +15,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from server import attachments, staff
+from server.auth import KioskCode
+from server.db import (
+    CentralSubmission,
+    FeedChange,
+    IdempotentReply,
+    Kiosk,
+    QuarantineRecord,
+    open_server_engine,
+)
+from server.deps import Db, now_iso
 from sync.contract.protocol import (
     API_PREFIX,
     Change,
@@ -28,17 +39,6 @@ from sync.contract.protocol import (
     SubmissionIn,
     TicketStatus,
 )
-from sync.server import attachments, staff
-from sync.server.auth import KioskCode
-from sync.server.db import (
-    CentralSubmission,
-    FeedChange,
-    IdempotentReply,
-    Kiosk,
-    QuarantineRecord,
-    open_server_engine,
-)
-from sync.server.deps import Db, now_iso
 
 MAX_PAGE = 500
 MAX_REQUEST_BYTES = 2**20

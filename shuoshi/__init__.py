@@ -1,0 +1,1 @@
+"""The ``shuoshi`` command: one name for the kiosk's commands and the central server's."""

@@ -1,0 +1,7 @@
+"""``python -m shuoshi``: the same as ``shuoshi``."""
+
+import sys
+
+from shuoshi.cli import main
+
+sys.exit(main())
