@@ -8,7 +8,7 @@ setup:
 	@sh scripts/setup.sh
 
 run: setup
-	$(PY) -m kiosk.cli run $(if $(CONFIG),--config $(CONFIG))
+	$(PY) -m shuoshi run $(if $(CONFIG),--config $(CONFIG))
 
 test: setup
 	$(PY) -m pytest -q tests --ignore=tests/bench

@@ -179,7 +179,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def run_all(args: argparse.Namespace) -> int:
-    from kiosk.launcher import launch
+    from demo.launcher import launch
 
     load_config(args.config)  # refuse a bad file before anything starts
     return launch(args.config, fullscreen=args.fullscreen)

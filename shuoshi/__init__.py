@@ -1,1 +1,2 @@
-"""The ``shuoshi`` command: one name for the kiosk's commands and the central server's."""
+"""The ``shuoshi`` command: one name for the kiosk's commands, the central server's and the
+demo's."""

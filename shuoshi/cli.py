@@ -1,4 +1,5 @@
-"""``shuoshi COMMAND …``: hands ``server`` to the central server, every other command to the kiosk.
+"""``shuoshi COMMAND …``: ``server`` goes to the central server, ``run`` to the demo launcher,
+every other command to the kiosk.
 
 The kiosk and the server install apart (``shuoshiting[kiosk]``, ``shuoshiting[server]``) and
 neither imports the other, so the one ``shuoshi`` name is kept here, above both: the module
@@ -24,9 +25,10 @@ class Route:
 
 ROUTES = {
     "server": Route("server.cli", "server"),
+    "run": Route("demo.cli", "dev"),
 }
 KIOSK = Route("kiosk.cli", "kiosk")
-OUR_PACKAGES = {"assets", "device", "kiosk", "server", "shuoshi", "sync"}
+OUR_PACKAGES = {"assets", "demo", "device", "kiosk", "server", "shuoshi", "sync"}
 
 
 def main(argv: list[str] | None = None) -> int:

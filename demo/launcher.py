@@ -1,5 +1,7 @@
 """``make run``: the central server, the sync worker and the kiosk, started together.
 
+It starts each through its own command line (``python -m server``, ``python -m kiosk.cli``) and
+provisions the kiosk with ``add-kiosk`` as staff would, so it imports nothing of the server.
 With a display the kiosk opens for real. Without one it runs under Xvfb through a scripted
 resident, and the screenshots, receipt previews and spoken WAVs are left in ``var/demo/``.
 """
@@ -21,7 +23,6 @@ import tomli_w
 
 from kiosk.config import AppConfig, load_config
 from kiosk.xvfb import virtual_display
-from server.provision import ProvisionError, add_kiosk
 from sync.contract.protocol import API_PREFIX
 from sync.store import Store
 
@@ -69,10 +70,12 @@ def _provisioned(config: Path | None, cfg: AppConfig) -> Path | None:
         earlier = load_config(RUN_CONFIG)
         if earlier.sync.signing_key and earlier.sync.server_url == cfg.sync.server_url:
             return RUN_CONFIG
-    try:
-        code, key = add_kiosk(LOCAL_SERVER_DB, "make run", cfg.hall.kiosk_code)
-    except ProvisionError:
-        code, key = add_kiosk(LOCAL_SERVER_DB, "make run")
+    made = _add_kiosk(cfg.hall.kiosk_code)
+    if isinstance(made, str):  # that code is given to another kiosk: take the next free one
+        made = _add_kiosk(None)
+    if isinstance(made, str):
+        raise RuntimeError(f"the local server provisioned no kiosk: {made}")
+    code, key = made
     data: dict[str, Any] = {}
     if config is not None:
         with config.open("rb") as f:
@@ -84,6 +87,17 @@ def _provisioned(config: Path | None, cfg: AppConfig) -> Path | None:
     RUN_CONFIG.chmod(0o600)  # it holds the kiosk's private key
     print(f"provisioned kiosk {code} on the local server; its config is {RUN_CONFIG}")
     return RUN_CONFIG
+
+
+def _add_kiosk(code: str | None) -> tuple[str, str] | str:
+    """(code, private key) of a kiosk provisioned on the local server, or why it refused."""
+    cmd = [sys.executable, "-m", "server", "add-kiosk", "make run", "--db", LOCAL_SERVER_DB]
+    out = subprocess.run([*cmd, "--code", code] if code else cmd, capture_output=True,
+                         text=True, check=False)
+    if out.returncode != 0:
+        return out.stderr.strip() or f"add-kiosk exited with {out.returncode}"
+    lines = tomllib.loads(out.stdout)  # the kiosk's config lines that add-kiosk prints
+    return str(lines["hall"]["kiosk_code"]), str(lines["sync"]["signing_key"])
 
 
 def launch(config: Path | None, *, fullscreen: bool) -> int:
