@@ -14,8 +14,8 @@ test: setup
 	$(PY) -m pytest -q tests --ignore=tests/bench
 
 lint: setup
-	$(VENV)/bin/ruff check kiosk device sync assets tests
-	$(VENV)/bin/mypy kiosk device sync
+	$(VENV)/bin/ruff check kiosk device sync server demo shuoshi assets tests
+	$(VENV)/bin/mypy kiosk device sync server demo shuoshi
 
 bench: setup
 	$(PY) -m pytest -q tests/bench -s

@@ -29,6 +29,7 @@ fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
+    # dev pulls in the kiosk and the server (which install apart) and the test tools
     .venv/bin/python -m pip install -q -e ".[dev]"
     rm -f .venv/.installed-*
     touch "$stamp"

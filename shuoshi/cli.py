@@ -25,7 +25,7 @@ class Route:
 
 ROUTES = {
     "server": Route("server.cli", "server"),
-    "run": Route("demo.cli", "dev"),
+    "run": Route("demo.cli", "demo"),
 }
 KIOSK = Route("kiosk.cli", "kiosk")
 OUR_PACKAGES = {"assets", "demo", "device", "kiosk", "server", "shuoshi", "sync"}
