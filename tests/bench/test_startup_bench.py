@@ -136,7 +136,7 @@ def test_first_frame_and_peak_memory(tmp_path: Path, display_env: dict[str, str]
     bare_script = tmp_path / "bare_app.py"
     bare_script.write_text(BARE_APP, encoding="utf-8")
     bare_cmd = [sys.executable, str(bare_script), font, str(tmp_path / "bare-kivy-home")]
-    kiosk_cmd = [sys.executable, "-m", "kiosk.cli", "kiosk"]
+    kiosk_cmd = [sys.executable, "-m", "shuoshi", "kiosk"]  # what `shuoshi kiosk` runs
     env = display_env
 
     # a first start in a fresh folder (new store, empty prompt cache), then a restart there:
