@@ -9,28 +9,35 @@ import argparse
 import logging
 import sys
 
-from kiosk import cli_printer, cli_receipt, cli_sync, commands
+from kiosk import commands
 from kiosk.config import ConfigError
 from kiosk.fonts import MissingFontError
 
 EXIT_CONFIG = 2
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str = "") -> argparse.ArgumentParser:
+    """The subcommands; when ``command`` is one of kiosk.commands', those alone: the other
+    modules load the store, printer and sync packages, which the kiosk's first frame does
+    not wait for."""
     parser = argparse.ArgumentParser(
         prog="shuoshi", description="说事厅 kiosk",
         epilog="shuoshi server … runs the central server where it is installed "
                "(the same as shuoshi-server …)")
     sub = parser.add_subparsers(dest="command", required=True)
     commands.register(sub)
-    cli_receipt.register(sub)
-    cli_printer.register(sub)
-    cli_sync.register(sub)
+    if command not in sub.choices:
+        from kiosk import cli_printer, cli_receipt, cli_sync
+
+        cli_receipt.register(sub)
+        cli_printer.register(sub)
+        cli_sync.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv[0] if argv else "").parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

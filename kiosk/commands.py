@@ -1,4 +1,4 @@
-"""``shuoshi kiosk``, ``speak``, ``doctor``, ``run``; the config is checked before any data."""
+"""``shuoshi kiosk``, ``speak``, ``doctor``; the config is checked before any data."""
 
 from __future__ import annotations
 
@@ -46,16 +46,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d.add_argument("--config", type=Path, help="TOML file layered over the defaults")
     d.set_defaults(handler=run_doctor)
 
-    rn = sub.add_parser("run", help="server + sync + kiosk together (make run)")
-    rn.add_argument("--config", type=Path, help="TOML file layered over the defaults")
-    rn.add_argument("--fullscreen", action="store_true")
-    rn.set_defaults(handler=run_all)
-
 
 def run_kiosk(args: argparse.Namespace) -> int:
-    """The first frame waits only for the config, the font, the window and the screens;
-    the printer worker starts after it (kiosk.wiring.LaterParts) and the prompt cache is
-    prepared after it (KioskApp.on_start). Prints FIRST_FRAME_MARKER when it is shown."""
+    """The first frame waits only for the config, the font, the window and the home screen;
+    the store, the printer worker and the lookup are made after it (kiosk.wiring.LaterParts),
+    the other screens and the prompt cache after it too (KioskApp.on_start). Prints
+    FIRST_FRAME_MARKER when it is shown."""
     from kiosk.fonts import find_cjk_font
     from kiosk.kivy_setup import prepare_kivy, register_font
 
@@ -73,8 +69,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from kiosk.kivy_setup import FIRST_FRAME_MARKER, after_first_frame
     from kiosk.services import KioskServices
 
-    # KioskServices takes the store and the intake themselves, so they are made now
-    services = KioskServices.from_config(cfg, parts.store.get(), parts.intake.get(), speech)
+    services = KioskServices.made_later(cfg, speech, parts.intake.get, parts.lookup.get)
     starters: list[Callable[[KioskApp], None]] = []
     if args.ui_report:
         from kiosk.ui_report import UiReport
@@ -176,10 +171,3 @@ def run_doctor(args: argparse.Namespace) -> int:
     from kiosk.doctor import report
 
     return report(load_config(args.config))
-
-
-def run_all(args: argparse.Namespace) -> int:
-    from demo.launcher import launch
-
-    load_config(args.config)  # refuse a bad file before anything starts
-    return launch(args.config, fullscreen=args.fullscreen)

@@ -11,13 +11,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from device.printer import PrinterReport, PrintJob, PrintWorker
-from device.speech import SpeechService, speech_text_for_ticket
-from kiosk.receipt import HallText, submission_receipt
 from kiosk.session import MESSAGES
 from sync.contract.ticket import group
-from sync.store import Store, StoredSubmission, SubmissionDraft
+
+if TYPE_CHECKING:  # the printer, speech and store packages load after the first frame
+    from device.printer import PrinterReport, PrintJob, PrintWorker
+    from device.speech import SpeechService
+    from kiosk.receipt import HallText
+    from sync.store import Store, StoredSubmission, SubmissionDraft
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,8 @@ class HallInfo:
 
     @property
     def text(self) -> HallText:
+        from kiosk.receipt import HallText
+
         return HallText(self.community, self.name, self.hotline, self.status_url)
 
 
@@ -61,6 +66,8 @@ class Intake:
 
     def submit(self, draft: SubmissionDraft) -> StoredSubmission:
         """Commit durably, queue the receipt, speak the number; returns at once."""
+        from device.speech import speech_text_for_ticket
+
         stored = self.store.record_submission(draft, self.hall.kiosk_code)
         queued = self._queue(stored, reprinted_at=None) is not None
         # Only the digits are synthesised now; the sentences around them come from the cache.
@@ -88,6 +95,8 @@ class Intake:
         return self.printer.wait_attempted(self._jobs, timeout)
 
     def _queue(self, stored: StoredSubmission, reprinted_at: datetime | None) -> PrintJob | None:
+        from kiosk.receipt import submission_receipt
+
         layout = submission_receipt(stored, self.hall.text, columns=self.printer.printer.profile
                                     .columns, reprinted_at=reprinted_at)
         name = f"{'reprint' if reprinted_at else 'receipt'}-{stored.ticket}"

@@ -13,14 +13,16 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-
-import httpx
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from sync.contract.protocol import API_PREFIX, Step, TicketStatus
 from sync.contract.ticket import is_valid_ticket, normalize
-from sync.http import ClientSetupError, ExchangeError, ServerLink, exchange, make_client
-from sync.store import Store
+
+if TYPE_CHECKING:  # httpx and the store load after the first frame (httpx on first lookup)
+    import httpx
+
+    from sync.http import ServerLink
+    from sync.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,14 @@ class LookupResult:
     outcome: LookupOutcome
     view: TicketView | None = None
     """Where the ticket stands; set exactly when the outcome is FOUND."""
+
+
+def make_client(link: ServerLink, *, timeout: float,
+                transport: httpx.BaseTransport | None) -> httpx.Client:
+    """sync.http.make_client, the one signed-client factory; httpx loads on first use."""
+    from sync.http import make_client as make
+
+    return make(link, timeout=timeout, transport=transport)
 
 
 _NOT_FOUND = LookupResult(LookupOutcome.NOT_FOUND)
@@ -99,6 +109,8 @@ class StatusLookup:
                 self._client = None
 
     def _client_or_none(self) -> httpx.Client | None:
+        from sync.http import ClientSetupError
+
         with self._lock:
             if self._client is None:
                 try:
@@ -110,6 +122,10 @@ class StatusLookup:
             return self._client
 
     def _ask_server(self, ticket: str) -> LookupResult:
+        from pydantic import ValidationError
+
+        from sync.http import ExchangeError, exchange
+
         client = self._client_or_none()
         if client is None:
             return _UNREACHABLE

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from device.speech import SpeechService
-from kiosk.cli_sync import server_link
 from kiosk.config import AppConfig, Category
 from kiosk.idle import IdleLimits
 from kiosk.intake import Intake
 from kiosk.lookup import StatusLookup
-from sync.store import Store
+
+if TYPE_CHECKING:
+    from device.speech import SpeechService
+    from sync.store import Store
 
 
 @dataclass
 class KioskServices:
-    intake: Intake
-    lookup: StatusLookup
+    """The intake and the lookup need the store (and the printer worker, the server link),
+    which the kiosk makes after its first frame: reading them waits until they are made."""
+
+    made_intake: Callable[[], Intake]
+    made_lookup: Callable[[], StatusLookup]
     speech: SpeechService
     categories: list[Category]
     hall_name: str
@@ -24,11 +30,29 @@ class KioskServices:
     diagonal_inches: float
     idle: IdleLimits
 
+    @property
+    def intake(self) -> Intake:
+        return self.made_intake()
+
+    @property
+    def lookup(self) -> StatusLookup:
+        return self.made_lookup()
+
     @classmethod
     def from_config(cls, cfg: AppConfig, store: Store, intake: Intake,
                     speech: SpeechService) -> KioskServices:
+        from kiosk.cli_sync import server_link
+
+        lookup = StatusLookup(store, server_link(cfg))
+        return cls.made_later(cfg, speech, lambda: intake, lambda: lookup)
+
+    @classmethod
+    def made_later(cls, cfg: AppConfig, speech: SpeechService, intake: Callable[[], Intake],
+                   lookup: Callable[[], StatusLookup]) -> KioskServices:
+        """With the intake and the lookup made when ``intake()`` and ``lookup()`` are called
+        (they may wait for the start-up thread)."""
         screen = cfg.screen
-        return cls(intake=intake, lookup=StatusLookup(store, server_link(cfg)), speech=speech,
+        return cls(made_intake=intake, made_lookup=lookup, speech=speech,
                    categories=list(cfg.categories), hall_name=cfg.hall.name,
                    hotline=cfg.hall.hotline, diagonal_inches=screen.diagonal_inches,
                    idle=IdleLimits(screen.idle_seconds, screen.idle_warning_seconds,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assets import ASSETS_DIR
 from sync.contract.protocol import STEP_LABELS, Step
 from sync.privacy import mask_phone
-from sync.store import SubmissionDraft
+
+if TYPE_CHECKING:  # sync.store brings SQLAlchemy, which the first frame does not need
+    from sync.store import SubmissionDraft
 
 OTHER = "其他"
 OTHER_DESCRIPTION = "其他问题（请工作人员回访了解详情）"
@@ -50,6 +53,8 @@ class ResidentSession:
         self.description = OTHER_DESCRIPTION if phrase == OTHER else phrase
 
     def draft(self) -> SubmissionDraft:
+        from sync.store import SubmissionDraft
+
         return SubmissionDraft(category=self.category, description=self.description,
                                place=self.place, contact_phone=self.contact_phone or None)
 

@@ -16,6 +16,7 @@ from kiosk.intake import HallInfo, Intake
 if TYPE_CHECKING:  # imported where used: the printer package (Pillow, qrcode) loads late
     from device.printer import GlyphSource, Printer, PrinterReport, PrintWorker, ReceiptLayout
     from device.speech import MuteSwitch, SpeechService
+    from kiosk.lookup import StatusLookup
     from sync.store import Store
 
 T = TypeVar("T")
@@ -117,6 +118,13 @@ def open_store(cfg: AppConfig) -> Store:
     return Store(cfg.store.path)
 
 
+def build_lookup(cfg: AppConfig, store: Store) -> StatusLookup:
+    from kiosk.cli_sync import server_link
+    from kiosk.lookup import StatusLookup
+
+    return StatusLookup(store, server_link(cfg))
+
+
 class Later(Generic[T]):
     """A part made once, when first asked for: ``get()`` makes it, or waits while another
     thread is making it."""
@@ -139,18 +147,19 @@ class Later(Generic[T]):
 
 class LaterParts:
     """The kiosk's parts that its first frame does not need: the store (SQLAlchemy, the
-    migrations) and the intake with its printer worker.
+    migrations), the intake with its printer worker, and the status lookup (httpx).
 
-    ``start()``, called once the first frame is on the screen, makes them on a thread of
-    its own and starts the printer worker. Whatever needs a part sooner makes it, or waits
-    for it, on the spot: a 提交 before the thread got there waits for the store, then
-    commits as ever.
+    ``start()``, called once the first frame is on the screen, makes the store and the
+    intake on a thread of its own and starts the printer worker; the lookup is made on the
+    first 查进度. Whatever needs a part sooner makes it, or waits for it, on the spot: a
+    提交 before the thread got there waits for the store, then commits as ever.
     """
 
     def __init__(self, cfg: AppConfig, font: Path, speech: SpeechService) -> None:
         self.store = Later(lambda: open_store(cfg))
         self.intake = Later(lambda: Intake(self.store.get(), build_print_worker(cfg, font),
                                            speech, hall_info(cfg)))
+        self.lookup = Later(lambda: build_lookup(cfg, self.store.get()))
         self._thread: threading.Thread | None = None
 
     def start(self, on_error: Callable[[BaseException], None]) -> None:
@@ -167,11 +176,13 @@ class LaterParts:
 
     def close(self, print_timeout: float) -> None:
         """Let the start-up thread finish, give the receipts queued here ``print_timeout``
-        seconds to be sent, close the store."""
+        seconds to be sent, close the lookup's client and the store."""
         if self._thread is not None:
             self._thread.join()
-        intake, store = self.intake.made(), self.store.made()
+        intake, lookup, store = self.intake.made(), self.lookup.made(), self.store.made()
         if intake is not None:
             intake.wait_printed(print_timeout)
+        if lookup is not None:
+            lookup.close()
         if store is not None:
             store.close()

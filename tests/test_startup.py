@@ -3,12 +3,47 @@ and nothing a resident does in the meantime is lost."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from kiosk.config import load_config
 from kiosk.fonts import find_cjk_font
 from kiosk.wiring import LaterParts, build_speech
 from sync.store import Store, SubmissionDraft
+
+LATE_PACKAGES = ("sqlalchemy", "alembic", "httpx", "cryptography", "pypinyin")
+"""What the kiosk's first frame must not wait for: each loads after it, or when first used.
+(device.printer still loads before it: the config's check of [printer] profile needs it.)"""
+
+
+@pytest.mark.ui
+def test_the_first_frame_loads_no_store_network_or_pinyin_package(
+    tmp_path: Path, display_env: dict[str, str]
+) -> None:
+    # what run_kiosk imports and builds before KioskApp.run(), in a process of its own
+    code = f"""
+import sys
+from pathlib import Path
+import shuoshi.cli, kiosk.cli
+from kiosk.config import load_config
+from kiosk.fonts import find_cjk_font
+from kiosk.kivy_setup import prepare_kivy, register_font
+from kiosk.wiring import LaterParts, build_speech
+cfg = load_config(None)
+prepare_kivy(Path("var/kivy"), width=800, height=480, fullscreen=False)
+register_font(find_cjk_font())
+speech = build_speech(cfg)
+parts = LaterParts(cfg, find_cjk_font(), speech)
+import kiosk.app, kiosk.screens.home, kiosk.services
+print(sorted(m for m in {LATE_PACKAGES!r} if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=display_env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def _config(tmp_path: Path, store: Path) -> Path:

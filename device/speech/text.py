@@ -60,8 +60,11 @@ def pinyin_version() -> str:
 
 
 def has_pypinyin() -> bool:
-    """Whether polyphone-aware pinyin conversion is available."""
-    return _pinyin_converter() is not None
+    """Whether polyphone-aware pinyin conversion is available (without loading its
+    dictionaries, which take a few tenths of a second and tens of MB)."""
+    from importlib.util import find_spec
+
+    return find_spec("pypinyin") is not None
 
 
 @functools.cache
