@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from sync.files import remove_partial_files, sha256_of, write_durably
 from sync.outbox import Outbox
 from sync.store import Store, SubmissionDraft
+from tests.conftest import REPO
 
 OLD_DB = Path(__file__).parent / "data" / "kiosk-rev0001.db"
 
@@ -71,3 +74,26 @@ def test_kiosk_migrations_build_exactly_the_models(tmp_path: Path) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     store.close()
     assert diff == []
+
+
+def test_the_newest_revision_is_read_from_the_files_as_alembic_reads_it() -> None:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from sync.contract.migrate import head_revision
+
+    for tree in (REPO / "sync" / "migrations", REPO / "server" / "migrations"):
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(tree))
+        assert head_revision(tree) == ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def test_a_store_already_at_the_newest_revision_opens_without_alembic(tmp_path: Path) -> None:
+    program = ("import sys; from pathlib import Path; from sync.store import Store; "
+               "Store(Path(sys.argv[1])).close(); print('alembic' in sys.modules)")
+    db = str(tmp_path / "kiosk.db")
+    first = subprocess.run([sys.executable, "-c", program, db], capture_output=True, text=True,
+                           cwd=REPO, check=True, timeout=60)
+    again = subprocess.run([sys.executable, "-c", program, db], capture_output=True, text=True,
+                           cwd=REPO, check=True, timeout=60)
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
