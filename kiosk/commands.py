@@ -60,6 +60,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     prepare_kivy(cfg.store.path.parent / "kivy", width=cfg.screen.width,
                  height=cfg.screen.height, fullscreen=args.fullscreen or cfg.screen.fullscreen)
     register_font(font)
+    from device.speech import read_pinyin_in_a_helper
+
+    read_pinyin_in_a_helper()  # pypinyin's 55 MB of tables live in a helper that comes and goes
     speech = build_speech(cfg)
     parts = LaterParts(cfg, font, speech)
 

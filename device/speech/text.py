@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from device.speech.listening import for_listening
 from device.speech.numbers import read_digits
 from device.speech.sandhi import tone_sandhi
+
+if TYPE_CHECKING:
+    from device.speech.pinyin_helper import PinyinHelper
 
 MANDARIN_VOICE = "cmn-latn-pinyin"
 """espeak-ng's Mandarin voice that reads Latin text as tone-numbered pinyin."""
@@ -67,21 +71,42 @@ def has_pypinyin() -> bool:
     return find_spec("pypinyin") is not None
 
 
+_helper: list[PinyinHelper] = []
+
+
+def read_pinyin_in_a_helper(on: bool = True) -> None:
+    """Let a helper process hold pypinyin's tables (device.speech.pinyin_helper), so this
+    process does not; the kiosk does, for its memory. Readings are the same."""
+    from device.speech.pinyin_helper import PinyinHelper
+
+    for helper in _helper:
+        helper.close()
+    _helper[:] = [PinyinHelper()] if on else []
+
+
+def _in_process() -> Callable[[str], list[str]]:
+    from pypinyin import Style, lazy_pinyin
+
+    def syllables(piece: str) -> list[str]:
+        found: list[str] = lazy_pinyin(piece, style=Style.TONE3, neutral_tone_with_five=True)
+        return found
+
+    return syllables
+
+
 @functools.cache
 def _pinyin_converter() -> Callable[[str], list[str]] | None:
-    try:
-        from pypinyin import Style, lazy_pinyin
-    except ImportError:
+    if not has_pypinyin():
         return None
 
     def convert(text: str) -> list[str]:
+        syllables_of = _helper[0].convert if _helper else _in_process()
         out: list[str] = []
         for i, piece in enumerate(_HAN_RUN.split(text)):
             if i % 2 == 0:  # between runs of Han characters: kept as it is
                 out += [piece.strip()] if piece.strip() else []
                 continue
-            syllables: list[str] = lazy_pinyin(piece, style=Style.TONE3,
-                                               neutral_tone_with_five=True)
+            syllables = syllables_of(piece)
             out += tone_sandhi(piece, syllables) if len(syllables) == len(piece) else syllables
         return out
 
