@@ -16,7 +16,6 @@ from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.idle import IdleGuard
-from kiosk.intake import NO_RECEIPT
 from kiosk.lookup import LookupOutcome, LookupResult
 from kiosk.services import KioskServices
 from kiosk.session import (
@@ -24,8 +23,7 @@ from kiosk.session import (
     OTHER,
     SCREEN_PROMPTS,
     ResidentSession,
-    button_words,
-    fixed_prompts,
+    kiosk_prompts,
     page_prompt,
 )
 from kiosk.sizing import LARGE_TEXT_ZOOM, Sizing, px_per_mm
@@ -34,6 +32,10 @@ from kiosk.widgets import SCREEN_BACKGROUND
 log = logging.getLogger(__name__)
 
 RESULT_SCREENS = ("done", "status")
+RENDERED_APART_WAIT_S = 8.0
+"""On a first start a prompt not yet rendered by the other process is waited for this long
+(the home greeting, the first it renders, comes a second or two late) before the speech
+worker renders it itself."""
 
 
 def fill_the_screen() -> None:
@@ -134,16 +136,25 @@ class KioskApp(App):
                            ConfirmScreen(name="confirm"), DoneScreen(name="done"),
                            LookupScreen(name="lookup"), StatusScreen(name="status")):
                 self.root.add_widget(screen)
-            # Fixed prompts and button words are rendered into the cache in the speech
-            # worker's idle time (only the first start, or after a settings change, has work
-            # to do); registered before the home prompt is said, so it is played from there.
-            words = button_words(self._categories.items())
-            self.services.speech.prepare(fixed_prompts(NO_RECEIPT, *words), prune=True)
+            self._prepare_prompts()
             self.go("home")
             if self._on_started is not None:
                 self._on_started(self)
 
         after_first_frame(home_shown)  # the first frame waits for none of this
+
+    def _prepare_prompts(self) -> None:
+        """Fixed prompts and button words go into the cache (only the first start, or after a
+        settings change, has work to do); registered before the home prompt is said, so it is
+        played from there. Rendered by a process of its own where one is given, else in the
+        speech worker's idle time."""
+        prompts = kiosk_prompts(self._categories.items())
+        render_apart = self.services.render_prompts_apart
+        if render_apart is None:
+            self.services.speech.prepare(prompts, prune=True)
+        else:
+            render_apart()
+            self.services.speech.register(prompts, rendered_elsewhere_s=RENDERED_APART_WAIT_S)
 
     def on_stop(self) -> None:
         self.services.speech.stop()

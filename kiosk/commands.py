@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.config import load_config
-from kiosk.wiring import LaterParts, build_speech, mute_switch
+from kiosk.wiring import LaterParts, build_speech, mute_switch, prompt_renderer
 
 if TYPE_CHECKING:
     from device.speech import SpeechService
@@ -73,6 +73,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from kiosk.services import KioskServices
 
     services = KioskServices.made_later(cfg, speech, parts.intake.get, parts.lookup.get)
+    services.render_prompts_apart = prompt_renderer(args.config)
     starters: list[Callable[[KioskApp], None]] = []
     if args.ui_report:
         from kiosk.ui_report import UiReport
@@ -130,10 +131,9 @@ def run_speak(args: argparse.Namespace) -> int:
     speech = build_speech(cfg)
     try:
         if args.prepare:
-            from kiosk.intake import NO_RECEIPT
-            from kiosk.session import fixed_prompts
+            from kiosk.session import kiosk_prompts
 
-            prompts = fixed_prompts(NO_RECEIPT)
+            prompts = kiosk_prompts((c.name, c.phrases) for c in cfg.categories)
             speech.prepare(prompts, prune=True)
             if not speech.wait_prepared(600):
                 print("speech: the prompt cache was not ready within 600 s")

@@ -22,8 +22,7 @@ from device.speech import (
 from device.speech.library import library_version
 from kiosk.config import AppConfig
 from kiosk.fonts import MissingFontError, find_cjk_font
-from kiosk.intake import NO_RECEIPT
-from kiosk.session import fixed_prompts
+from kiosk.session import kiosk_prompts
 from kiosk.wiring import mute_switch, speech_paths
 
 # A Pi without a real-time clock may boot with a date long past.
@@ -65,7 +64,7 @@ def speech_checks(cfg: AppConfig) -> list[tuple[bool, str]]:
                    else "speech: not muted"))
     _, cache_dir, _ = speech_paths(sc)
     cache = PromptCache(cache_dir, identity_of(backend))
-    prompts = fixed_prompts(NO_RECEIPT)
+    prompts = kiosk_prompts((c.name, c.phrases) for c in cfg.categories)
     ready = sum(cache.get(text) is not None for text in prompts)
     checks.append((True, f"prompt cache: {ready} of {len(prompts)} prompts ready in {cache_dir}"
                    + ("" if ready == len(prompts) else " (shuoshi speak --prepare)")))

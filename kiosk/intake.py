@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the printer, speech and store packages load after the first
 
 log = logging.getLogger(__name__)
 
-NO_RECEIPT = "打印机暂时不能出回执，回执已保存，请找工作人员补打。"
+NO_RECEIPT = MESSAGES["no_receipt"]
 
 
 @dataclass(frozen=True)

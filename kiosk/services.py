@@ -29,6 +29,9 @@ class KioskServices:
     hotline: str
     diagonal_inches: float
     idle: IdleLimits
+    render_prompts_apart: Callable[[], None] | None = None
+    """Starts rendering the prompt cache in a process of its own (the kiosk's memory stays
+    small); None: the speech worker renders it."""
 
     @property
     def intake(self) -> Intake:

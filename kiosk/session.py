@@ -105,6 +105,12 @@ def fixed_prompts(*extra: str) -> list[str]:
     return list(dict.fromkeys([*SCREEN_PROMPTS.values(), *messages, *statuses, *extra]))
 
 
+def kiosk_prompts(categories: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
+    """Everything the kiosk says that can be rendered ahead: fixed sentences, button labels,
+    categories and phrases (for the prompt cache)."""
+    return fixed_prompts(*button_words(categories))
+
+
 def button_words(categories: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
     """The labels said when buttons are pressed: fixed ones, categories and phrases."""
     words = [*BUTTON_LABELS, *"0123456789"]

@@ -5,6 +5,9 @@ What the first frame does not need is made after it, by ``LaterParts``.
 
 from __future__ import annotations
 
+import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +23,7 @@ if TYPE_CHECKING:  # imported where used: the printer package (Pillow, qrcode) l
     from sync.store import Store
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # drawn from when the CJK font lacks a symbol (☎, ①, emoji outlines) on bitmap fallback
 FALLBACK_FONTS = (
@@ -113,9 +117,29 @@ def build_intake(cfg: AppConfig, font: Path, store: Store, speech: SpeechService
 
 
 def open_store(cfg: AppConfig) -> Store:
-    from sync.store import Store
+    from sync.store import Store, migrate_apart
 
+    migrate_apart(cfg.store.path)  # Alembic's memory stays in a child process
     return Store(cfg.store.path)
+
+
+def prompt_renderer(config: Path | None) -> Callable[[], None]:
+    """Starts ``shuoshi speak --prepare`` for ``config`` in the background: the engine and
+    its memory (libespeak-ng, pinyin) stay out of the kiosk while 90-odd prompts are made."""
+
+    def start() -> None:
+        command = [sys.executable, "-m", "shuoshi", "speak", "--prepare"]
+        if config is not None:
+            command += ["--config", str(config)]
+        try:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL)
+        except OSError as exc:
+            log.warning("could not start rendering the prompt cache: %s", exc.strerror)
+            return
+        threading.Thread(target=child.wait, name="prompt-renderer", daemon=True).start()
+
+    return start
 
 
 def build_lookup(cfg: AppConfig, store: Store) -> StatusLookup:

@@ -6,6 +6,8 @@ The UI and the sync worker are separate processes sharing this file. Every write
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.contract.migrate import upgrade
+from sync.contract.migrate import is_current, upgrade
 from sync.contract.protocol import Step
 from sync.contract.ticket import MAX_SEQUENCE, make_ticket
 from sync.models import OutboxEntry, Submission, SyncState, TicketCounter
@@ -81,6 +83,20 @@ def open_engine(path: Path) -> Engine:
 
 def migrate(engine: Engine, db_path: Path) -> None:
     upgrade(engine, MIGRATIONS_DIR, db_path.with_name(db_path.name + ".migrate.lock"))
+
+
+def migrate_apart(path: Path, timeout: float = 120.0) -> None:
+    """Bring a new or older store to the newest schema in a child process, so a process that
+    runs for months (the kiosk UI) never holds Alembic. If the child fails, opening the
+    store here migrates (and reports any trouble) as usual."""
+    engine = open_engine(path)
+    try:
+        current = is_current(engine, MIGRATIONS_DIR)
+    finally:
+        engine.dispose()
+    if not current:
+        subprocess.run([sys.executable, "-m", "sync.store", str(path)], check=False,
+                       timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 class Store:
@@ -171,3 +187,7 @@ def _stored(row: Submission) -> StoredSubmission:
         step_note=row.step_note,
         acknowledged=row.acknowledged_at is not None,
     )
+
+
+if __name__ == "__main__":  # migrate_apart's child: open (and so migrate) the store, then go
+    Store(Path(sys.argv[1])).close()

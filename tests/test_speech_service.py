@@ -304,3 +304,28 @@ def test_cache_is_keyed_by_settings_and_stale_files_are_pruned(tmp_path: Path) -
         new_files = set((tmp_path / "cache").glob("*.wav"))
         assert len(new_files) == 3 and not new_files & old_files  # the stale ones are gone
         old_files = new_files
+
+
+def test_a_prompt_rendered_by_another_process_is_waited_for_not_rendered_twice(
+    tmp_path: Path
+) -> None:
+    here = Counting(EspeakBackend("cmn-latn-pinyin", 165, 1.0))
+    cache = PromptCache(tmp_path / "cache", here.identity)
+    speaker = WavFileSpeaker(tmp_path / "out")
+    service = SpeechService(here, speaker, tmp_path / "work", cache=cache)
+    elsewhere = EspeakBackend("cmn-latn-pinyin", 165, 1.0)  # what `speak --prepare` runs
+    try:
+        service.register(FIXED, rendered_elsewhere_s=5.0)
+        service.say(FIXED[0])
+        time.sleep(0.3)  # the other process gets there a moment later
+        made = cache.store(FIXED[0], elsewhere.synthesize)
+        assert service.wait_idle(10)
+        assert here.calls == []  # waited for the cache, did not render it itself
+        assert made is not None and speaker.played[-1].read_bytes() == made.read_bytes()
+
+        service.register([], rendered_elsewhere_s=0.0)  # the other process is done
+        service.say(FIXED[1])  # still missing: rendered here, into the cache
+        assert service.wait_idle(10)
+        assert here.calls == [FIXED[1]] and cache.get(FIXED[1]) is not None
+    finally:
+        service.close()

@@ -97,3 +97,16 @@ def test_a_store_already_at_the_newest_revision_opens_without_alembic(tmp_path: 
     again = subprocess.run([sys.executable, "-c", program, db], capture_output=True, text=True,
                            cwd=REPO, check=True, timeout=60)
     assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
+
+
+def test_a_new_store_is_migrated_in_a_child_process_for_the_kiosk(tmp_path: Path) -> None:
+    program = ("import sys; from pathlib import Path; from sync.store import Store, "
+               "migrate_apart; path = Path(sys.argv[1]); migrate_apart(path); "
+               "Store(path).close(); print('alembic' in sys.modules)")
+    db = tmp_path / "new" / "kiosk.db"
+    done = subprocess.run([sys.executable, "-c", program, str(db)], capture_output=True,
+                          text=True, cwd=REPO, check=True, timeout=60)
+    assert done.stdout.strip() == "False"  # this process never loaded Alembic
+    with sqlite3.connect(db) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"submissions", "outbox", "alembic_version"} <= tables

@@ -28,6 +28,7 @@ from device.speech.utterances import utterances
 
 log = logging.getLogger(__name__)
 
+ELSEWHERE_POLL_S = 0.05
 DEFAULT_HANG_SECONDS = 20.0
 """An engine that has not finished one utterance after this long is taken to hang."""
 
@@ -86,6 +87,9 @@ class SpeechService:
         self._last: list[_Item] = []
         self._group_open = False
         self._fixed: set[str] = set()
+        self._elsewhere_until = 0.0
+        """Until then (monotonic), a fixed prompt missing from the cache is waited for, as
+        another process is rendering it (see ``register``)."""
         self._to_prepare: deque[str] = deque()
         self._prune_after_prepare = False
         self._muted_logged = False
@@ -158,6 +162,14 @@ class SpeechService:
                     self._to_prepare.append(text)
             self._prune_after_prepare = prune
             self._state.notify_all()
+
+    def register(self, texts: Iterable[str], *, rendered_elsewhere_s: float = 0.0) -> None:
+        """Mark ``texts`` as fixed prompts without rendering them here: another process
+        renders them into the cache. One said within ``rendered_elsewhere_s`` and not yet
+        there is waited for; after that this worker renders what is still missing."""
+        with self._state:
+            self._fixed.update(text for text in texts if text)
+            self._elsewhere_until = time.monotonic() + rendered_elsewhere_s
 
     def wait_prepared(self, timeout: float) -> bool:
         """Wait until every registered prompt is in the cache; False on timeout."""
@@ -253,7 +265,7 @@ class SpeechService:
             self._play(self.chime_wav, item, token)
             return
         backend, cache = self._engine(item.slow)
-        cached = self._cached(item.text, backend, cache)
+        cached = self._cached(item.text, backend, cache, lambda: self._is_current(item))
         if cached is not None:
             self._play(cached, item, token)
             return
@@ -285,12 +297,16 @@ class SpeechService:
                 self._slow_engine = (base, slower, cache)
         return self._slow_engine[1], self._slow_engine[2]
 
-    def _cached(self, text: str, backend: SpeechBackend, cache: PromptCache | None
-                ) -> Path | None:
+    def _cached(self, text: str, backend: SpeechBackend, cache: PromptCache | None,
+                wanted: Callable[[], bool]) -> Path | None:
         """The prompt's WAV from the cache, rendering it first if it is a fixed prompt."""
         if cache is None:
             return None
         found = cache.get(text)
+        while found is None and text in self._fixed and wanted() and \
+                time.monotonic() < self._elsewhere_until:
+            time.sleep(ELSEWHERE_POLL_S)  # being rendered by another process
+            found = cache.get(text)
         if found is None and text in self._fixed:
             try:
                 found = cache.store(text, backend.synthesize)

@@ -36,6 +36,12 @@ def _current_revision(engine: Engine) -> str | None:
     return None if value is None else str(value)
 
 
+def is_current(engine: Engine, script_location: Path) -> bool:
+    """Whether the database already has the newest revision in ``script_location``."""
+    head = head_revision(script_location)
+    return head is not None and _current_revision(engine) == head
+
+
 def upgrade(engine: Engine, script_location: Path, lock_path: Path,
             adopt: tuple[str, str] | None = None) -> None:
     """Bring the schema to the newest revision; safe when several processes start at once.
@@ -43,8 +49,7 @@ def upgrade(engine: Engine, script_location: Path, lock_path: Path,
     ``adopt`` = (table, revision): a database that has ``table`` but no revision yet was made
     before migrations existed, so it is marked as being at ``revision`` first.
     """
-    head = head_revision(script_location)
-    if head is not None and _current_revision(engine) == head:
+    if is_current(engine, script_location):
         return
     from alembic import command
     from alembic.config import Config as AlembicConfig
