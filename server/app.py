@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Header, HTTPException, Query
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +24,7 @@ from server.db import (
     open_server_engine,
 )
 from server.deps import Db, now_iso
+from server.limits import BodyLimit
 from sync.contract.protocol import (
     API_PREFIX,
     Change,
@@ -42,7 +41,9 @@ from sync.contract.protocol import (
 
 MAX_PAGE = 500
 MAX_REQUEST_BYTES = 2**20
+"""Any request body but an attachment piece (a kiosk's push batch is at most 256,000 bytes)."""
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 2**20
+"""An attachment's whole size, and so also the most one uploaded piece of it can carry."""
 
 
 def create_app(db_url: str, *, staff_token: str | None = None,
@@ -54,13 +55,9 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     app.state.attachments_dir = attachments_dir
     app.state.max_attachment_bytes = max_attachment_bytes
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                         ) -> Response:
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_REQUEST_BYTES:
-            return JSONResponse(status_code=413, content={"detail": "request body too large"})
-        return await call_next(request)
+    attachment_routes = f"{API_PREFIX}/attachments/"
+    app.add_middleware(BodyLimit, limit_for=lambda path: max_attachment_bytes
+                       if path.startswith(attachment_routes) else MAX_REQUEST_BYTES)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
