@@ -12,10 +12,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from server.db import Kiosk, SeenNonce
-from sync.contract.signing import MAX_AGE, SignatureRefused, VerifiedRequest, verify_request
+from server.db import Kiosk, SeenNonce, prune_idempotent_replies
+from sync.contract.signing import (
+    MAX_AGE,
+    MAX_CLOCK_SKEW,
+    SignatureRefused,
+    VerifiedRequest,
+    verify_request,
+)
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+NONCE_KEPT_S = (MAX_AGE + MAX_CLOCK_SKEW).total_seconds()
+"""A signature is accepted while the server's clock is within MAX_CLOCK_SKEW before to MAX_AGE
+after its ``created``, so its nonce is remembered for that whole span."""
+IDEMPOTENCY_PRUNE_EVERY_S = 3600.0
+"""Old idempotency replies are deleted at most this often per server process (see
+server.db.IDEMPOTENCY_RETENTION), in the transaction that records a nonce anyway."""
+_next_idempotency_prune = 0.0  # time.monotonic() after which the next request prunes
 
 
 def _public_keys(sessions: sessionmaker[Session], code: str) -> dict[str, str]:
@@ -24,12 +37,22 @@ def _public_keys(sessions: sessionmaker[Session], code: str) -> dict[str, str]:
         return {code: key} if key else {}
 
 
+def _idempotency_prune_due() -> bool:
+    global _next_idempotency_prune
+    now = time.monotonic()
+    if now < _next_idempotency_prune:
+        return False
+    _next_idempotency_prune = now + IDEMPOTENCY_PRUNE_EVERY_S
+    return True
+
+
 def _remember_nonce(sessions: sessionmaker[Session], verified: VerifiedRequest) -> bool:
     now = time.time()
     try:
         with sessions.begin() as s:
-            expired = now - 2 * MAX_AGE.total_seconds()
-            s.execute(delete(SeenNonce).where(SeenNonce.seen_at < expired))
+            s.execute(delete(SeenNonce).where(SeenNonce.seen_at < now - NONCE_KEPT_S))
+            if _idempotency_prune_due():
+                prune_idempotent_replies(s, now)
             s.add(SeenNonce(nonce=f"{verified.key_id}:{verified.nonce}", kiosk_code=verified.key_id,
                             seen_at=now))
     except IntegrityError:

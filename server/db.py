@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, String, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Engine, String, create_engine, delete, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from sync.contract.migrate import upgrade
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+IDEMPOTENCY_RETENTION = timedelta(days=30)
+"""How long a stored reply to an Idempotency-Key is kept. A kiosk whose reply was lost sends
+the same batch (same key) again when it is back online, possibly after days without network
+(a hall closed over a week-long holiday, a broken uplink awaiting a technician); 30 days covers
+that with room to spare. Past it nothing is lost: a push is still deduplicated by submission
+UUID and answered "duplicate", only not byte-for-byte the first reply."""
 
 
 class ServerBase(DeclarativeBase):
@@ -85,7 +92,14 @@ class IdempotentReply(ServerBase):
     key: Mapped[str] = mapped_column(primary_key=True)
     request_sha256: Mapped[str]
     body: Mapped[str]
-    created_at: Mapped[float]
+    created_at: Mapped[float] = mapped_column(index=True)  # time.time() when stored
+
+
+def prune_idempotent_replies(session: Session, now: float) -> int:
+    """Delete replies stored more than IDEMPOTENCY_RETENTION before ``now``; returns how many."""
+    oldest = now - IDEMPOTENCY_RETENTION.total_seconds()
+    result = session.execute(delete(IdempotentReply).where(IdempotentReply.created_at < oldest))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class QuarantineRecord(ServerBase):

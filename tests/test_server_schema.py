@@ -8,7 +8,8 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from server.db import ServerBase, open_server_engine
+from server.db import MIGRATIONS_DIR, ServerBase, open_server_engine
+from sync.contract.migrate import head_revision
 
 
 def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
@@ -25,9 +26,13 @@ def test_a_server_database_from_before_migrations_is_adopted(tmp_path: Path) -> 
     old.dispose()
     with sqlite3.connect(db) as conn:  # as create_all left it: the tables, no revision
         conn.execute("DROP TABLE alembic_version")
+        conn.execute("DROP INDEX ix_idempotent_replies_created_at")  # added by 0002
         conn.execute("INSERT INTO kiosks VALUES ('0001', 'old', 'key', 'then', NULL, NULL)")
     engine = open_server_engine(f"sqlite:///{db}")
     engine.dispose()
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        newest = head_revision(MIGRATIONS_DIR)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (newest,)
         assert conn.execute("SELECT name FROM kiosks").fetchall() == [("old",)]
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = "
+                            "'ix_idempotent_replies_created_at'").fetchone() == (1,)

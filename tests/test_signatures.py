@@ -86,7 +86,7 @@ def _stale(key: str) -> httpx.Request:
         (_unknown_kiosk, "bad signature"),
         (_altered_body, "Content-Digest"),
         (_altered_path, "bad signature"),
-        (_stale, "bad signature"),
+        (_stale, "stale"),
     ],
 )
 def test_bad_signatures_are_refused(server: CentralServer, kiosk_key: str,
@@ -94,6 +94,31 @@ def test_bad_signatures_are_refused(server: CentralServer, kiosk_key: str,
     reply = _send(server, forge(kiosk_key))
     assert reply.status_code == 401
     assert reason in reply.json()["detail"]
+
+
+def _kiosk_clock_off_by(key: str, minutes: float) -> httpx.Request:
+    """A request signed by a kiosk whose clock is ``minutes`` ahead (negative: behind)."""
+    request = httpx.Request("GET", f"http://127.0.0.1{CHANGES}")
+    signer = KioskSigner("0042", key,
+                         clock=lambda: datetime.now(UTC) + timedelta(minutes=minutes))
+    return next(signer.auth_flow(request))
+
+
+@pytest.mark.parametrize("minutes", [4, -4])
+def test_a_kiosk_clock_up_to_five_minutes_off_is_accepted(
+    server: CentralServer, kiosk_key: str, minutes: float
+) -> None:
+    reply = _send(server, _kiosk_clock_off_by(kiosk_key, minutes))
+    assert reply.status_code == 200, reply.text
+
+
+@pytest.mark.parametrize("minutes", [6, -6])
+def test_a_kiosk_clock_more_than_five_minutes_off_is_refused(
+    server: CentralServer, kiosk_key: str, minutes: float
+) -> None:
+    reply = _send(server, _kiosk_clock_off_by(kiosk_key, minutes))
+    assert reply.status_code == 401
+    assert reply.json()["detail"] == "signature is stale (created more than 5 minutes from now)"
 
 
 def test_a_replayed_request_is_refused(server: CentralServer, kiosk_key: str) -> None:

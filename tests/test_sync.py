@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
+import httpx
+
+from server.db import IDEMPOTENCY_RETENTION
 from sync.contract.protocol import API_PREFIX, PushRequest, PushResponse
 from sync.inbox import Inbox
 from sync.outbox import Outbox
@@ -48,6 +52,54 @@ def test_same_submission_pushed_twice_exists_once(
     assert Outbox(store).depth() == 0
     assert len(_server_rows(server)) == 1
     worker.close()
+    store.close()
+
+
+def _push(client: httpx.Client, body: str, key: str) -> httpx.Response:
+    reply = client.post(f"{API_PREFIX}/submissions", content=body,
+                        headers={"content-type": "application/json", "idempotency-key": key})
+    assert reply.status_code == 200, reply.text
+    return reply
+
+
+def test_old_idempotency_replies_are_pruned_and_recent_ones_kept(
+    tmp_path: Path, server: CentralServer, kiosk_key: str
+) -> None:
+    store = Store(tmp_path / "k.db")
+    for words in ("旧的一件", "近的一件"):
+        store.record_submission(SubmissionDraft("环境卫生", words), "0042")
+    items = {item.description: item for item in Outbox(store).due(1e12, 10)}
+    bodies = {key: PushRequest(kiosk_code="0042", items=[items[words]]).model_dump_json()
+              for key, words in (("k-old", "旧的一件"), ("k-recent", "近的一件"))}
+    with server.signed_client("0042", kiosk_key) as client:
+        first = {key: _push(client, body, key).content for key, body in bodies.items()}
+
+    # Days pass: one reply is past the retention, the other just within it.
+    server.stop()
+    day = 86400.0
+    ages = {"k-old": IDEMPOTENCY_RETENTION.total_seconds() + day,
+            "k-recent": IDEMPOTENCY_RETENTION.total_seconds() - day}
+    with sqlite3.connect(server.db) as db:
+        for key, age in ages.items():
+            db.execute("UPDATE idempotent_replies SET created_at = ? WHERE key = ?",
+                       (time.time() - age, key))
+    server.start()
+
+    def stored_keys() -> set[str]:
+        with sqlite3.connect(server.db) as db:
+            return {k for (k,) in db.execute("SELECT key FROM idempotent_replies")}
+
+    assert stored_keys() == {"k-old", "k-recent"}  # pruned by a request, not by the clock
+    with server.signed_client("0042", kiosk_key) as client:
+        # Within the retention the retry gets the stored reply itself.
+        assert _push(client, bodies["k-recent"], "k-recent").content == first["k-recent"]
+        assert stored_keys() == {"k-recent"}
+        # Past it the submission is still recognised by its UUID and stored once.
+        again = PushResponse.model_validate_json(_push(client, bodies["k-old"], "k-old").content)
+    before = PushResponse.model_validate_json(first["k-old"]).results[0]
+    assert (again.results[0].outcome, again.results[0].server_id) == ("duplicate",
+                                                                        before.server_id)
+    assert len(_server_rows(server)) == 2
     store.close()
 
 

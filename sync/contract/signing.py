@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +25,13 @@ from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
 COVERED = ("@method", "@path", "@query", "content-digest")
 MAX_AGE = timedelta(minutes=5)
+"""How far behind the server's clock a signature's ``created`` may be (a slow kiosk clock)."""
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of the server's clock ``created`` may be (a fast kiosk clock): the protocol
+promises ±5 minutes both ways, so this matches MAX_AGE."""
+_NO_LIBRARY_WINDOW = timedelta(days=365 * 50)
+"""The signing library's own time window (5 s ahead by default) is switched off with this;
+verify_request checks MAX_AGE and MAX_CLOCK_SKEW itself, once the signature is proven."""
 
 
 class SignatureRefused(Exception):
@@ -81,8 +88,11 @@ class KioskSigner(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, key_id: str, private_b64: str) -> None:
+    def __init__(self, key_id: str, private_b64: str, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        """``clock`` gives the ``created`` time: the kiosk's own clock (tests shift it)."""
         self.key_id = key_id
+        self.clock = clock
         resolver = _OneKey(load_private_key(private_b64))
         self._signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
                                          key_resolver=resolver)
@@ -90,7 +100,7 @@ class KioskSigner(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         message = _Message(request.method, str(request.url), request.headers)
         self._signer.sign(
-            message, key_id=self.key_id, created=datetime.now(UTC), nonce=secrets.token_hex(16),
+            message, key_id=self.key_id, created=self.clock(), nonce=secrets.token_hex(16),
             covered_component_ids=COVERED, body=request.content,
         )
         yield request
@@ -127,17 +137,20 @@ def verify_request(
     verifier = HTTPMessageVerifier(
         signature_algorithm=algorithms.ED25519, key_resolver=_KnownKeys(public_keys)
     )
+    verifier.max_clock_skew = _NO_LIBRARY_WINDOW
     message = _Message(method, url, _Headers(pairs))
     try:
-        results = verifier.verify(message, max_age=MAX_AGE, require_components=COVERED, body=body)
+        results = verifier.verify(message, max_age=None, require_components=COVERED, body=body)
     except HTTPMessageSignaturesException as exc:
         detail = str(exc) or "it does not verify with this kiosk's key"
         raise SignatureRefused(f"bad signature: {detail}") from None
     params = results[0].parameters
     created = datetime.fromtimestamp(int(params["created"]), UTC)
     current = now or datetime.now(UTC)
-    if abs(current - created) > MAX_AGE:
+    if created < current - MAX_AGE or created > current + MAX_CLOCK_SKEW:
         raise SignatureRefused("signature is stale (created more than 5 minutes from now)")
+    if "expires" in params and datetime.fromtimestamp(int(params["expires"]), UTC) < current:
+        raise SignatureRefused("signature has expired")
     nonce = params.get("nonce")
     if not nonce:
         raise SignatureRefused("signature has no nonce")
