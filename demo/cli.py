@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from demo.launcher import launch
-from kiosk.config import ConfigError, load_config
-from kiosk.fonts import MissingFontError
-
-EXIT_CONFIG = 2
+from kiosk.cli import run_command
+from kiosk.config import load_config
 
 
 def parser(prog: str = "shuoshi run") -> argparse.ArgumentParser:
@@ -24,17 +21,12 @@ def parser(prog: str = "shuoshi run") -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, prog: str = "shuoshi run") -> int:
     args = parser(prog).parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    try:
+
+    def run() -> int:
         load_config(args.config)  # refuse a bad file before anything starts
         return launch(args.config, fullscreen=args.fullscreen)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_CONFIG
-    except MissingFontError as exc:
-        print(f"font error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+
+    return run_command(run)
 
 
 if __name__ == "__main__":

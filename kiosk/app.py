@@ -7,6 +7,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -16,6 +17,7 @@ from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.idle import IdleGuard
+from kiosk.kivy_setup import fill_the_screen
 from kiosk.lookup import LookupOutcome, LookupResult
 from kiosk.services import KioskServices
 from kiosk.session import (
@@ -29,6 +31,9 @@ from kiosk.session import (
 from kiosk.sizing import LARGE_TEXT_ZOOM, Sizing, px_per_mm
 from kiosk.widgets import SCREEN_BACKGROUND
 
+if TYPE_CHECKING:
+    from kiosk.screens.warning import IdleWarning
+
 log = logging.getLogger(__name__)
 
 RESULT_SCREENS = ("done", "status")
@@ -36,26 +41,6 @@ RENDERED_APART_WAIT_S = 8.0
 """On a first start a prompt not yet rendered by the other process is waited for this long
 (the home greeting, the first it renders, comes a second or two late) before the speech
 worker renders it itself."""
-
-
-def fill_the_screen() -> None:
-    """Fullscreen as a borderless window the size of the screen: with no window manager
-    (Xvfb, a bare X server) SDL's fullscreen keeps the window at the configured size while
-    reporting the screen's, and the layout is cut off."""
-    if Window.fullscreen not in ("auto", True, "1", 1):
-        return
-    screen = tuple(Window.system_size)  # SDL's fullscreen mode knows the screen's size
-    Window.fullscreen = False
-    Window.borderless = True
-    Window.left, Window.top = 0, 0
-
-    def insist(*_args: object) -> None:
-        # leaving fullscreen shrinks the window back to the configured size, later
-        if tuple(Window.system_size) != screen:
-            Window.size = screen
-
-    Window.bind(on_resize=insist)
-    Window.size = screen
 
 
 class KioskRoot(ScreenManager):
@@ -89,7 +74,7 @@ class KioskApp(App):
         self.spoken: deque[str] = deque(maxlen=40)
         """What this app asked to be said, newest last (for --ui-report; kept in memory only)."""
         self._lookup_token = 0
-        self._warning: object = None
+        self._warning: IdleWarning | None = None
         self._categories = {c.name: list(c.phrases) for c in services.categories}
 
     # ---- building and sizing ----
@@ -361,11 +346,11 @@ class KioskApp(App):
             self.speak_screen(MESSAGES["idle_warning"])
             self._last_said = screen_said  # 再听一遍 after the warning: the screen's words
         else:
-            self._warning.seconds_left = seconds_left  # type: ignore[attr-defined]
+            self._warning.seconds_left = seconds_left
 
     def _close_warning(self) -> None:
         if self._warning is not None:
-            self._warning.dismiss(animation=False)  # type: ignore[attr-defined]
+            self._warning.dismiss(animation=False)
             self._warning = None
 
     def _keep(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 
 from kiosk import commands
 from kiosk.config import ConfigError
@@ -38,10 +39,16 @@ def _parser(command: str = "") -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(argv[0] if argv else "").parse_args(argv)
+    return run_command(lambda: int(args.handler(args)))
+
+
+def run_command(command: Callable[[], int]) -> int:
+    """Run a command with the program's logging; a bad config or a missing font is one clear
+    message and exit status 2, not a traceback."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        return int(args.handler(args))
+        return command()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG

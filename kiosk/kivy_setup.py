@@ -58,3 +58,25 @@ def after_first_frame(callback: Callable[[], None]) -> None:
         Clock.schedule_once(lambda _dt: callback(), 0)
 
     Window.bind(on_flip=flipped)
+
+
+def fill_the_screen() -> None:
+    """Fullscreen as a borderless window the size of the screen: with no window manager
+    (Xvfb, a bare X server) SDL's fullscreen keeps the window at the configured size while
+    reporting the screen's, and the layout is cut off."""
+    from kivy.core.window import Window
+
+    if Window.fullscreen not in ("auto", True, "1", 1):
+        return
+    screen = tuple(Window.system_size)  # SDL's fullscreen mode knows the screen's size
+    Window.fullscreen = False
+    Window.borderless = True
+    Window.left, Window.top = 0, 0
+
+    def insist(*_args: object) -> None:
+        # leaving fullscreen shrinks the window back to the configured size, later
+        if tuple(Window.system_size) != screen:
+            Window.size = screen
+
+    Window.bind(on_resize=insist)
+    Window.size = screen

@@ -82,10 +82,6 @@ class Sizing(EventDispatcher):
     def font_for_ink(self, ink_mm: float, ink_share: float = HAN_INK) -> float:
         return self.mm(ink_mm) / ink_share
 
-    def ink_mm(self, font_px: float, ink_share: float = HAN_INK) -> float:
-        """How tall text of ``font_px`` is drawn, in millimetres (without zoom)."""
-        return float(font_px * ink_share / self.px_per_mm)
-
     def _update(self, *_args: object) -> None:
         self.title_font = self.font_for_ink(TITLE_INK_MM)
         self.big_font = self.font_for_ink(BIG_INK_MM)

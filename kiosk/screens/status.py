@@ -12,14 +12,12 @@ load_kv("status")
 class StatusScreen(Screen):
     ticket = StringProperty("")
     category = StringProperty("")
-    step_label = StringProperty("")
     note = StringProperty("")
 
     def show_status(self, ticket: str, category: str, step: Step, note: str) -> None:
         """The six steps in a row: those passed in green, the current one filled in amber."""
         self.ticket = group(ticket)
         self.category = category
-        self.step_label = step.label
         self.note = note or "暂无说明"
         row = self.ids.steps
         row.clear_widgets()
@@ -33,5 +31,5 @@ class StatusScreen(Screen):
 
     def clear(self) -> None:
         """Forget the ticket shown, so the next resident never sees it."""
-        self.ticket = self.category = self.step_label = self.note = ""
+        self.ticket = self.category = self.note = ""
         self.ids.steps.clear_widgets()
