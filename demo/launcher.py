@@ -9,6 +9,7 @@ resident, and the screenshots, receipt previews and spoken WAVs are left in ``va
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,18 @@ DEMO_DIR = Path("var/demo")
 RUN_CONFIG = Path("var/run.toml")
 LOCAL_SERVER_DB = "sqlite:///var/server.db"
 SERVER_START_TIMEOUT_S = 20.0
+STAFF_TOKEN_FILE = Path("var/staff-token")
+"""The local server's staff bearer token, made once, readable only by its owner."""
+
+
+def _staff_token() -> str:
+    if STAFF_TOKEN_FILE.exists():
+        return STAFF_TOKEN_FILE.read_text(encoding="utf-8").strip()
+    STAFF_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    STAFF_TOKEN_FILE.touch(mode=0o600)
+    STAFF_TOKEN_FILE.write_text(token, encoding="utf-8")
+    return token
 
 
 def _shuoshi(*args: str, config: Path | None) -> list[str]:
@@ -52,7 +65,8 @@ def _start_server(cfg: AppConfig) -> subprocess.Popen[bytes] | None:
     parsed = urlparse(url)
     proc = subprocess.Popen([sys.executable, "-m", "server", "--host",
                              parsed.hostname or "127.0.0.1", "--port", str(parsed.port or 80),
-                             "--db", LOCAL_SERVER_DB])
+                             "--db", LOCAL_SERVER_DB],
+                            env={**os.environ, "SHUOSHI_STAFF_TOKEN": _staff_token()})
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while not _server_up(url):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -155,7 +169,8 @@ def _staff_moves_to_sort(cfg: AppConfig, ticket: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         reply = httpx.post(f"{url}{API_PREFIX}/staff/tickets/{ticket}/status",
-                           json={"step": "sort", "note": "已登记，转居委会协调处理"}, timeout=5)
+                           json={"step": "sort", "note": "已登记，转居委会协调处理"},
+                           headers={"authorization": f"Bearer {_staff_token()}"}, timeout=5)
         if reply.status_code == 200:
             break
         time.sleep(0.5)  # not pushed yet

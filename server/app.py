@@ -13,7 +13,7 @@ from fastapi import FastAPI, Header, HTTPException, Query
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import attachments, staff
+from server import attachments, console, open311, operations, staff
 from server.auth import KioskCode
 from server.db import (
     CentralSubmission,
@@ -115,6 +115,9 @@ def create_app(db_url: str, *, staff_token: str | None = None,
 
     app.include_router(staff.router)
     app.include_router(attachments.router)
+    app.include_router(console.router)
+    app.include_router(open311.router)
+    operations.install(app)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from typing import Annotated
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from server.db import Kiosk, SeenNonce, prune_idempotent_replies
+from server.db import Kiosk, SeenNonce, StaffToken, prune_idempotent_replies
 from sync.contract.signing import (
     MAX_AGE,
     MAX_CLOCK_SKEW,
@@ -21,7 +22,6 @@ from sync.contract.signing import (
     verify_request,
 )
 
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 NONCE_KEPT_S = (MAX_AGE + MAX_CLOCK_SKEW).total_seconds()
 """A signature is accepted while the server's clock is within MAX_CLOCK_SKEW before to MAX_AGE
 after its ``created``, so its nonce is remembered for that whole span."""
@@ -86,15 +86,27 @@ async def signed_kiosk(request: Request) -> str:
     return verified.key_id
 
 
+def _staff_token_known(sessions: sessionmaker[Session], given: str) -> bool:
+    digest = hashlib.sha256(given.encode()).hexdigest()
+    with sessions.begin() as s:
+        return s.get(StaffToken, digest) is not None
+
+
 def staff_only(request: Request) -> None:
-    """Staff: the bearer token if the server has one, otherwise only from this machine."""
+    """Staff: a bearer token, either the server's own (SHUOSHI_STAFF_TOKEN) or one issued to a
+    staff account. Where a request comes from proves nothing (a reverse proxy or a port
+    forwarder makes every caller look local), so there is no exception for 127.0.0.1."""
+    header = request.headers.get("authorization", "")
+    given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    if not given:
+        raise HTTPException(status_code=401, detail="staff credentials required",
+                            headers={"WWW-Authenticate": "Bearer"})
     token: str | None = request.app.state.staff_token
-    if token:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(status_code=401, detail="staff token required")
-    elif request.client is None or request.client.host not in LOOPBACK:
-        raise HTTPException(status_code=403, detail="staff calls only from this machine")
+    if token and hmac.compare_digest(given.encode(), token.encode()):
+        return
+    if not _staff_token_known(request.app.state.sessions, given):
+        raise HTTPException(status_code=401, detail="unknown staff token",
+                            headers={"WWW-Authenticate": "Bearer"})
 
 
 KioskCode = Annotated[str, Depends(signed_kiosk)]

@@ -43,13 +43,28 @@ class CentralSubmission(ServerBase):
     step: Mapped[str] = mapped_column(default="say")
     step_note: Mapped[str] = mapped_column(default="")
     step_changed_at: Mapped[str]
+    # Added in 0003: where it came from and how staff handle it (理事 / 三事分流).
+    community_code: Mapped[str | None] = mapped_column(String(20), index=True, default=None)
+    """The community of the kiosk that took it, copied when received (kiosks may move)."""
+    voice_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    affair_class: Mapped[str | None] = mapped_column(default=None)
+    """三事分流: "major" 大事, "minor" 小事 or "private" 私事; None until sorted."""
+    responsible: Mapped[str | None] = mapped_column(default=None)
+    """Who is to handle it: a department, the residents' committee, a property company."""
+    deadline: Mapped[str | None] = mapped_column(default=None)  # ISO date
+    outcome_class: Mapped[str | None] = mapped_column(default=None)
+    """"immediate" 即办件, "promised" 承诺件, "shelved" 搁置件 or "suggestion" 建议件."""
+    promised_date: Mapped[str | None] = mapped_column(default=None)  # ISO date, for 承诺件
+    closed_at: Mapped[str | None] = mapped_column(default=None)
+    """When it first reached 评事 (the result published): 办结 for the statistics."""
 
 
 class FeedChange(ServerBase):
     """The change feed kiosks pull, numbered by ``seq`` in commit order.
 
     ``kiosk_code`` is set for a status change (only that kiosk needs it) and NULL for content
-    every kiosk gets (notices, categories, schedule, service directory).
+    (notices, categories, schedule, service directory), which goes to the kiosks of
+    ``community_code``, or to every kiosk when that is NULL too.
     """
 
     __tablename__ = "feed_changes"
@@ -60,6 +75,17 @@ class FeedChange(ServerBase):
     key: Mapped[str]
     body: Mapped[str]  # JSON
     deleted: Mapped[bool] = mapped_column(default=False)
+    community_code: Mapped[str | None] = mapped_column(String(20), index=True, default=None)
+
+
+class Community(ServerBase):
+    """A community (社区) with its own hall; kiosks, staff and content belong to one."""
+
+    __tablename__ = "communities"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)  # e.g. "xingfuli"
+    name: Mapped[str]  # 幸福里社区
+    street: Mapped[str] = mapped_column(default="")  # the 街道 it belongs to
 
 
 class Kiosk(ServerBase):
@@ -71,6 +97,110 @@ class Kiosk(ServerBase):
     created_at: Mapped[str]
     heartbeat: Mapped[str | None]  # latest Heartbeat as JSON
     heartbeat_at: Mapped[str | None]
+    community_code: Mapped[str | None] = mapped_column(String(20), index=True, default=None)
+    revoked_at: Mapped[str | None] = mapped_column(default=None)
+    """Set when the kiosk's key is withdrawn: its requests are refused from then on."""
+    key_rotated_at: Mapped[str | None] = mapped_column(default=None)
+
+
+class StaffAccount(ServerBase):
+    """Someone who works in the console. Community staff see their own community's issues;
+    admins of the street or district see all."""
+
+    __tablename__ = "staff_accounts"
+
+    username: Mapped[str] = mapped_column(String(40), primary_key=True)
+    display_name: Mapped[str]
+    password_hash: Mapped[str]  # argon2id
+    role: Mapped[str]  # "community" or "admin"
+    community_code: Mapped[str | None] = mapped_column(String(20), default=None)
+    created_at: Mapped[str]
+    disabled: Mapped[bool] = mapped_column(default=False)
+
+
+class StaffSession(ServerBase):
+    """A signed-in console session; the cookie carries the token, the table only its hash."""
+
+    __tablename__ = "staff_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), index=True)
+    csrf_token: Mapped[str]
+    created_at: Mapped[float]
+    expires_at: Mapped[float] = mapped_column(index=True)
+
+
+class StaffToken(ServerBase):
+    """A bearer token for the staff API (scripts, ``shuoshi server set-status``)."""
+
+    __tablename__ = "staff_tokens"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[str]
+
+
+class StepNote(ServerBase):
+    """Each move through the six steps, with the note the resident hears at the kiosk."""
+
+    __tablename__ = "step_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    ticket: Mapped[str] = mapped_column(String(10), index=True)
+    step: Mapped[str]
+    note: Mapped[str]
+    staff: Mapped[str | None]  # username; None for a bearer token of the old kind
+    at: Mapped[str]
+
+
+class AuditEvent(ServerBase):
+    """Things done on purpose that touch personal data, such as revealing a contact."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    staff: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str]  # e.g. "reveal_contact", "play_voice"
+    ticket: Mapped[str | None] = mapped_column(String(10), index=True)
+    at: Mapped[str]
+
+
+class Rating(ServerBase):
+    """A resident's rating of how an issue was handled (评事), sent by a kiosk."""
+
+    __tablename__ = "ratings"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(10), index=True)
+    kiosk_code: Mapped[str] = mapped_column(String(4))
+    score: Mapped[str]  # "satisfied" 满意, "fair" 基本满意, "unsatisfied" 不满意
+    created_at: Mapped[str]
+
+
+class PublishedContent(ServerBase):
+    """What is published now (notices, categories, schedule, directory), for the console
+    and Open311; every publish or withdrawal also goes into the change feed."""
+
+    __tablename__ = "published_content"
+
+    kind: Mapped[str] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(primary_key=True)
+    community_code: Mapped[str] = mapped_column(String(20), primary_key=True, default="")
+    """"" for content every community gets."""
+    body: Mapped[str]  # JSON
+    published_at: Mapped[str]
+    published_by: Mapped[str | None]
+
+
+class ApiKey(ServerBase):
+    """An Open311 client allowed to POST requests (``shuoshi server add-api-key NAME``)."""
+
+    __tablename__ = "api_keys"
+
+    key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str]
+    created_at: Mapped[str]
+    revoked_at: Mapped[str | None] = mapped_column(default=None)
 
 
 class SeenNonce(ServerBase):

@@ -31,6 +31,11 @@ from sync.store import Store, SubmissionDraft
 REPO = Path(__file__).resolve().parent.parent
 STAFF_NOTE = "已登记，社区网格员张三明天上门"
 """The note staff leave on ``held_ticket``."""
+STAFF_TOKEN = "test-staff-token-3f9a1c"
+"""The test server's own staff bearer token (SHUOSHI_STAFF_TOKEN)."""
+STAFF_HEADERS = {"authorization": f"Bearer {STAFF_TOKEN}"}
+STAFF_ENV = {**os.environ, "SHUOSHI_STAFF_TOKEN": STAFF_TOKEN}
+"""The environment for ``shuoshi server set-status`` and other staff commands."""
 
 
 def shuoshi(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
@@ -65,7 +70,8 @@ class CentralServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "--port", str(self.port),
-             "--db", f"sqlite:///{self.db}", "--attachments", str(self.attachments)], cwd=REPO)
+             "--db", f"sqlite:///{self.db}", "--attachments", str(self.attachments)], cwd=REPO,
+            env=STAFF_ENV)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -175,7 +181,8 @@ def held_ticket(tmp_path: Path, server: CentralServer, kiosk_key: str) -> str:
     worker.close()
     store.close()
     reply = httpx.post(f"{server.url}{API_PREFIX}/staff/tickets/{stored.ticket}/status",
-                       json={"step": "sort", "note": STAFF_NOTE}, timeout=10)
+                       json={"step": "sort", "note": STAFF_NOTE}, headers=STAFF_HEADERS,
+                       timeout=10)
     assert reply.status_code == 200
     return stored.ticket
 

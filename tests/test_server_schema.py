@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
 
 from server.db import MIGRATIONS_DIR, ServerBase, open_server_engine
 from sync.contract.migrate import head_revision
@@ -22,11 +25,15 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
 
 def test_a_server_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
     db = tmp_path / "server.db"
-    old = open_server_engine(f"sqlite:///{db}")
+    old = create_engine(f"sqlite:///{db}")
+    with old.begin() as conn:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
     old.dispose()
     with sqlite3.connect(db) as conn:  # as create_all left it: the tables, no revision
         conn.execute("DROP TABLE alembic_version")
-        conn.execute("DROP INDEX ix_idempotent_replies_created_at")  # added by 0002
         conn.execute("INSERT INTO kiosks VALUES ('0001', 'old', 'key', 'then', NULL, NULL)")
     engine = open_server_engine(f"sqlite:///{db}")
     engine.dispose()

@@ -13,7 +13,7 @@ from sync.contract.protocol import API_PREFIX, PushRequest, PushResponse
 from sync.inbox import Inbox
 from sync.outbox import Outbox
 from sync.store import Store, SubmissionDraft
-from tests.conftest import CentralServer, shuoshi, sync_worker
+from tests.conftest import STAFF_ENV, CentralServer, shuoshi, sync_worker
 
 
 def _server_rows(server: CentralServer) -> list[tuple[str, str, str]]:
@@ -114,7 +114,7 @@ def test_status_set_by_staff_comes_back(
     assert (result.pushed, result.waiting, result.error) == (5, 0, "")
 
     staff = shuoshi("server", "set-status", tickets[3], "议事", "--note", "下周三开协商会",
-                    "--url", server.url)
+                    "--url", server.url, env=STAFF_ENV)
     assert staff.returncode == 0, staff.stdout
     assert worker.run_once().pulled == 1
     found = store.find_by_ticket(tickets[3])

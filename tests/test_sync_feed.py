@@ -23,7 +23,7 @@ from sync.inbox import Inbox
 from sync.outbox import Outbox
 from sync.store import Store, SubmissionDraft
 from sync.upload import AttachmentRefused, upload
-from tests.conftest import CentralServer, sync_worker
+from tests.conftest import STAFF_HEADERS, CentralServer, sync_worker
 from tests.faults import FaultProxy
 
 
@@ -32,7 +32,8 @@ def _worker(store: Store, server: CentralServer, key: str) -> SyncWorker:
 
 
 def _staff(server: CentralServer, method: str, path: str, body: object) -> None:
-    reply = httpx.request(method, f"{server.url}{API_PREFIX}/staff{path}", json=body, timeout=10)
+    reply = httpx.request(method, f"{server.url}{API_PREFIX}/staff{path}", json=body,
+                          headers=STAFF_HEADERS, timeout=10)
     assert reply.status_code == 200, reply.text
 
 
@@ -84,7 +85,8 @@ def test_notices_and_directory_come_down_and_can_be_withdrawn(
     inbox = Inbox(store)
     assert inbox.catalog("notice") == [notice]
     cursor = inbox.cursor()
-    httpx.delete(f"{server.url}{API_PREFIX}/staff/content/notice/2026-11-01", timeout=10)
+    httpx.delete(f"{server.url}{API_PREFIX}/staff/content/notice/2026-11-01",
+                 headers=STAFF_HEADERS, timeout=10)
     worker.run_once()
     assert inbox.catalog("notice") == [] and inbox.catalog("directory")
     assert inbox.cursor() > cursor
@@ -100,7 +102,8 @@ def test_heartbeat_keeps_the_latest_state_per_kiosk(
     worker = _worker(store, server, kiosk_key)
     worker.run_once()
     worker.close()
-    kiosks = httpx.get(f"{server.url}{API_PREFIX}/staff/kiosks", timeout=10).json()
+    kiosks = httpx.get(f"{server.url}{API_PREFIX}/staff/kiosks", headers=STAFF_HEADERS,
+                       timeout=10).json()
     beat = kiosks[0]["heartbeat"]
     assert kiosks[0]["code"] == "0042"
     assert beat["queue_depth"] == 0 and beat["printer_state"] == "paper_out"

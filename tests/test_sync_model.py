@@ -22,7 +22,7 @@ from sync.contract.protocol import API_PREFIX
 from sync.inbox import Inbox
 from sync.outbox import Outbox
 from sync.store import Store, SubmissionDraft
-from tests.conftest import CentralServer, drain
+from tests.conftest import STAFF_HEADERS, CentralServer, drain
 from tests.faults import FaultProxy
 
 EXAMPLES = 300 if os.environ.get("SHUOSHI_SOAK") else 30
@@ -85,7 +85,8 @@ def test_soak_sync_state_machine(server: CentralServer) -> None:
                     ticket = data.draw(st.sampled_from(sorted(t for _, t in held)))
                     step = data.draw(st.sampled_from(["sort", "deliberate", "act"]))
                     httpx.post(f"{server.url}{API_PREFIX}/staff/tickets/{ticket}/status",
-                               json={"step": step}, timeout=10).raise_for_status()
+                               json={"step": step}, headers=STAFF_HEADERS,
+                               timeout=10).raise_for_status()
 
             def _server_rows(self) -> list[tuple[str, str]]:
                 with sqlite3.connect(server.db) as db:

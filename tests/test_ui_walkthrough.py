@@ -12,7 +12,7 @@ from PIL import Image
 from device.printer import decode_escpos, decoded_text
 from device.printer.decode import DecodedCut, DecodedQR
 from sync.contract.ticket import group, is_valid_ticket, make_ticket
-from tests.conftest import CentralServer, shuoshi
+from tests.conftest import STAFF_ENV, CentralServer, shuoshi
 
 
 def _ticket_from(stdout: str) -> str:
@@ -69,7 +69,7 @@ def test_resident_path_reaches_the_server_and_status_comes_back(
 
     # Staff move it to 议事; after the next sync, 查进度 on the kiosk shows it.
     staff = shuoshi("server", "set-status", ticket, "deliberate", "--note", "周五协商",
-                    "--url", server.url)
+                    "--url", server.url, env=STAFF_ENV)
     assert staff.returncode == 0, staff.stdout
     assert shuoshi("sync", "--once", "--config", str(kiosk_config)).returncode == 0
     look = shuoshi("kiosk", "--config", str(kiosk_config), "--walkthrough", "lookup",
