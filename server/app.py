@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from fastapi import FastAPI, Header, HTTPException, Query
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import attachments, console, open311, operations, staff
+from server import attachments, console, open311, operations, staff, tickets
 from server.auth import KioskCode
 from server.db import (
     CentralSubmission,
@@ -34,9 +33,7 @@ from sync.contract.protocol import (
     PushRequest,
     PushResponse,
     QuarantineReport,
-    Step,
     SubmissionIn,
-    TicketStatus,
 )
 
 MAX_PAGE = 500
@@ -96,10 +93,6 @@ def create_app(db_url: str, *, staff_token: str | None = None,
                        deleted=r.deleted) for r in rows]
         return ChangePage(changes=page, cursor=page[-1].seq if page else since)
 
-    @app.get(f"{API_PREFIX}/tickets/{{ticket}}", response_model=TicketStatus)
-    def ticket_status(ticket: str, db: Db, kiosk: KioskCode) -> TicketStatus:
-        return status_of(by_ticket(db, ticket))
-
     @app.post(f"{API_PREFIX}/heartbeat")
     def heartbeat(beat: Heartbeat, db: Db, kiosk: KioskCode) -> dict[str, str]:
         row = db.get(Kiosk, kiosk)
@@ -114,23 +107,12 @@ def create_app(db_url: str, *, staff_token: str | None = None,
         return {"status": "ok"}
 
     app.include_router(staff.router)
+    app.include_router(tickets.router)
     app.include_router(attachments.router)
     app.include_router(console.router)
     app.include_router(open311.router)
     operations.install(app)
     return app
-
-
-def by_ticket(db: Session, ticket: str) -> CentralSubmission:
-    sub = db.scalar(select(CentralSubmission).where(CentralSubmission.ticket == ticket))
-    if sub is None:
-        raise HTTPException(status_code=404, detail=f"no submission with ticket {ticket}")
-    return sub
-
-
-def status_of(sub: CentralSubmission) -> TicketStatus:
-    return TicketStatus(ticket=sub.ticket, category=sub.category, step=Step(sub.step),
-                        note=sub.step_note, changed_at=datetime.fromisoformat(sub.step_changed_at))
 
 
 def _accept_batch(db: Session, items: list[SubmissionIn], kiosk: str) -> list[ItemResult]:
@@ -178,4 +160,4 @@ def _row_of(item: SubmissionIn) -> CentralSubmission:
     )
 
 
-__all__ = ["by_ticket", "create_app", "status_of"]
+__all__ = ["create_app"]

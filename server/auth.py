@@ -33,7 +33,8 @@ _next_idempotency_prune = 0.0  # time.monotonic() after which the next request p
 
 def _public_keys(sessions: sessionmaker[Session], code: str) -> dict[str, str]:
     with sessions.begin() as s:
-        key = s.scalar(select(Kiosk.public_key).where(Kiosk.code == code))
+        key = s.scalar(select(Kiosk.public_key).where(Kiosk.code == code,
+                                                      Kiosk.revoked_at.is_(None)))
         return {code: key} if key else {}
 
 
