@@ -12,7 +12,7 @@ from fastapi import FastAPI, Header, HTTPException, Query
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import attachments, console, open311, operations, staff, tickets
+from server import attachments, console, open311, operations, ratings, staff, tickets
 from server.auth import KioskCode
 from server.db import (
     CentralSubmission,
@@ -108,6 +108,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
 
     app.include_router(staff.router)
     app.include_router(tickets.router)
+    app.include_router(ratings.router)
     app.include_router(attachments.router)
     app.include_router(console.router)
     app.include_router(open311.router)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Path
 from sqlalchemy import select
 
+from server import content
 from server.auth import StaffOnly
-from server.db import Kiosk, QuarantineRecord
+from server.content import MAX_KEY_LENGTH, ContentKind
+from server.db import Community, Kiosk, QuarantineRecord
 from server.deps import Db
-from server.feed import append_change
 from server.steps import set_step
 from server.tickets import by_ticket, status_of
 from sync.contract.protocol import API_PREFIX, SetStatusRequest, TicketStatus
 
 router = APIRouter(prefix=f"{API_PREFIX}/staff", dependencies=[StaffOnly])
-ContentKind = Literal["notice", "category", "schedule", "directory"]
 
 
 @router.post("/tickets/{ticket}/status", response_model=TicketStatus)
@@ -28,14 +28,19 @@ def set_status(ticket: str, change: SetStatusRequest, db: Db) -> TicketStatus:
 
 
 @router.put("/content/{kind}/{key}")
-def publish(kind: ContentKind, key: str, body: dict[str, Any], db: Db) -> dict[str, str]:
-    append_change(db, kind=kind, key=key, body=json.dumps(body, ensure_ascii=False))
+def publish(kind: ContentKind, key: Annotated[str, Path(max_length=MAX_KEY_LENGTH)],
+            body: dict[str, Any], db: Db, community: str | None = None) -> dict[str, str]:
+    """Publish to every kiosk, or with ``?community=CODE`` to that community's kiosks."""
+    if community is not None and db.get(Community, community) is None:
+        raise HTTPException(status_code=404, detail=f"no community {community!r}")
+    content.publish(db, kind=kind, key=key, body=body, community_code=community, staff=None)
     return {"status": "published"}
 
 
 @router.delete("/content/{kind}/{key}")
-def withdraw(kind: ContentKind, key: str, db: Db) -> dict[str, str]:
-    append_change(db, kind=kind, key=key, body="{}", deleted=True)
+def withdraw(kind: ContentKind, key: Annotated[str, Path(max_length=MAX_KEY_LENGTH)], db: Db,
+             community: str | None = None) -> dict[str, str]:
+    content.withdraw(db, kind=kind, key=key, community_code=community)
     return {"status": "withdrawn"}
 
 

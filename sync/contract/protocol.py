@@ -150,3 +150,24 @@ class TicketStatus(_Wire):
     step: Step
     note: str
     changed_at: datetime
+
+
+RatingScore = Literal["satisfied", "fair", "unsatisfied"]
+"""满意, 基本满意, 不满意."""
+
+
+class RatingIn(_Wire):
+    """A resident's rating of how an issue was handled (评事), sent by a kiosk to
+    ``POST /api/v1/ratings``; sending the same ``uuid`` again changes nothing."""
+
+    uuid: uuid.UUID
+    ticket: str
+    score: RatingScore
+    created_at: datetime
+
+    @field_validator("ticket")
+    @classmethod
+    def _ticket_checks(cls, value: str) -> str:
+        if not is_valid_ticket(value) or not value.isdigit():
+            raise ValueError("not a valid 10-digit ticket number")
+        return value

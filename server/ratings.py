@@ -1,0 +1,48 @@
+"""Residents' ratings (评事: 满意 / 基本满意 / 不满意), sent by a kiosk; they make the 满意率."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.auth import KioskCode
+from server.db import CentralSubmission, Kiosk, Rating
+from server.deps import Db
+from sync.contract.protocol import API_PREFIX, RatingIn
+
+router = APIRouter(prefix=API_PREFIX)
+
+
+@router.post("/ratings")
+def rate(rating: RatingIn, db: Db, kiosk: KioskCode) -> dict[str, str]:
+    """Store one rating; the same uuid again answers "duplicate" and changes nothing.
+
+    A kiosk rates only issues of its own community (a kiosk without one: only its own
+    tickets), so a kiosk cannot skew another community's 满意率.
+    """
+    earlier = db.get(Rating, str(rating.uuid))
+    if earlier is not None:
+        if earlier.kiosk_code != kiosk or earlier.ticket != rating.ticket:
+            raise HTTPException(status_code=409, detail="rating uuid already used")
+        return {"status": "duplicate"}
+    sub = db.scalar(select(CentralSubmission).where(CentralSubmission.ticket == rating.ticket))
+    if sub is None:
+        raise HTTPException(status_code=404, detail=f"no submission with ticket {rating.ticket}")
+    if not _may_rate(db, kiosk, sub):
+        raise HTTPException(status_code=403, detail="ticket belongs to another community")
+    db.add(Rating(uuid=str(rating.uuid), ticket=rating.ticket, kiosk_code=kiosk,
+                  score=rating.score, created_at=rating.created_at.isoformat(timespec="seconds")))
+    return {"status": "accepted"}
+
+
+def _may_rate(db: Session, kiosk: str, sub: CentralSubmission) -> bool:
+    rater = db.get(Kiosk, kiosk)
+    home = rater.community_code if rater is not None else None
+    if home is None:
+        return sub.kiosk_code == kiosk
+    taken_in = sub.community_code
+    if taken_in is None:  # received before the community was copied onto it
+        taker = db.get(Kiosk, sub.kiosk_code)
+        taken_in = taker.community_code if taker is not None else None
+    return taken_in == home
