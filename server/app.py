@@ -46,7 +46,8 @@ DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 2**20
 def create_app(db_url: str, *, staff_token: str | None = None,
                attachments_dir: Path = Path("var/attachments"),
                max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> FastAPI:
-    app = FastAPI(title="说事厅 central server", version="1")
+    app = FastAPI(title="说事厅 central server", version="1",  # API docs: /console/api
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sessions = sessionmaker(open_server_engine(db_url), expire_on_commit=False)
     app.state.staff_token = staff_token
     app.state.attachments_dir = attachments_dir

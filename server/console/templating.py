@@ -1,0 +1,66 @@
+"""The console's one Jinja2 environment, its globals, and the stylesheet route."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
+from sync.contract.protocol import STEP_LABELS, Step
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+
+AFFAIR_LABELS = {"major": "大事", "minor": "小事", "private": "私事"}
+OUTCOME_LABELS = {"immediate": "即办件", "promised": "承诺件", "shelved": "搁置件",
+                  "suggestion": "建议件"}
+CHANNEL_LABELS = {"kiosk": "自助机", "staff_in_person": "当面", "staff_phone": "电话",
+                  "staff_written": "书面"}
+
+
+@pass_context
+def csrf_field(context: Context) -> Markup:
+    """``{{ csrf_field() }}`` inside every POST form: the session's CSRF token, hidden."""
+    request: Request = context["request"]
+    token = getattr(request.state, "csrf_token", "")
+    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(token)}">')
+
+
+def step_label(value: str | None) -> str:
+    try:
+        return STEP_LABELS[Step(value or "")]
+    except ValueError:
+        return value or ""
+
+
+templates.env.globals.update(
+    csrf_field=csrf_field, STEPS=list(Step), STEP_LABELS=STEP_LABELS,
+    AFFAIR_LABELS=AFFAIR_LABELS, OUTCOME_LABELS=OUTCOME_LABELS, CHANNEL_LABELS=CHANNEL_LABELS)
+templates.env.filters["step_label"] = step_label
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page from ``name``; templates get ``request``, ``staff`` (None when signed out) and
+    ``csrf_token`` besides ``context``."""
+    context.setdefault("staff", getattr(request.state, "staff", None))
+    context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+static_router = APIRouter()
+
+
+@static_router.get("/static/{name}")
+def static_file(name: str) -> FileResponse:
+    """The console's own stylesheet and images: no CDN, nothing to build."""
+    path = STATIC_DIR / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise HTTPException(status_code=404)
+    return FileResponse(path, headers={"cache-control": "no-cache"})
