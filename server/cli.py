@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from server import cli_fleet, cli_staff
+from server import DEFAULT_WORKERS, cli_fleet, cli_staff
 
 DEFAULT_DB = "sqlite:///var/server.db"
 
@@ -21,6 +21,14 @@ def parser(prog: str = "shuoshi-server") -> argparse.ArgumentParser:
     sv.add_argument("--attachments", type=Path, default=Path("var/attachments"))
     sv.add_argument("--certfile", type=Path, help="serve HTTPS with this certificate (PEM)")
     sv.add_argument("--keyfile", type=Path, help="the certificate's private key (PEM)")
+    sv.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                    help="worker processes (default 1, for a Pi-sized box; one per core on a "
+                         "larger server)")
+    sv.add_argument("--max-concurrency", type=int, metavar="K",
+                    help="requests inside each worker at once; more wait briefly or are "
+                         "answered 503 with Retry-After (default: one below the database pool)")
+    sv.add_argument("--no-access-log", dest="access_log", action="store_false",
+                    help="do not write the shuoshi.access line for each request")
     sv.set_defaults(handler=run_server)
     sv_sub = sv.add_subparsers(dest="server_command")
     cli_staff.add_commands(sv_sub)
@@ -41,7 +49,9 @@ def run_server(args: argparse.Namespace) -> int:
     if args.db.startswith("sqlite:///"):
         Path(args.db.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     serve(args.db, args.host, args.port, staff_token=os.environ.get("SHUOSHI_STAFF_TOKEN"),
-          attachments_dir=args.attachments, certfile=args.certfile, keyfile=args.keyfile)
+          attachments_dir=args.attachments, certfile=args.certfile, keyfile=args.keyfile,
+          workers=max(1, args.workers), max_concurrency=args.max_concurrency,
+          access_log=args.access_log)
     return 0
 
 
