@@ -1,0 +1,179 @@
+"""Provisioning a fleet through ``shuoshi server``: thousands of kiosks in one call, kiosks from
+a CSV file, revoking a kiosk and rotating its key. Real CLI subprocesses, the real server on
+127.0.0.1, real SQLite files.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import stat
+import time
+import tomllib
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server import cli
+from server.provision import add_community
+from sync.contract.protocol import API_PREFIX
+from sync.contract.signing import KioskSigner
+from tests.conftest import CentralServer, shuoshi
+
+FLEET = 5000
+SAMPLE = 20
+REFUSAL_WAIT_S = 15.0
+"""How long a revoked or replaced key may still be accepted (an in-process key cache)."""
+
+
+def _db(server: CentralServer) -> str:
+    return f"sqlite:///{server.db}"
+
+
+def _answer(server: CentralServer, code: str, key: str) -> int:
+    with httpx.Client(base_url=server.url, auth=KioskSigner(code, key), timeout=10) as client:
+        return client.get(f"{API_PREFIX}/changes").status_code
+
+
+def _refused_within(server: CentralServer, code: str, key: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _answer(server, code, key) == 401:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _config(path: Path) -> tuple[str, str, str]:
+    """(kiosk code, signing key, server URL) of a kiosk config file."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return data["hall"]["kiosk_code"], data["sync"]["signing_key"], data["sync"]["server_url"]
+
+
+def _kiosk_rows(server: CentralServer) -> dict[str, tuple[str, str | None]]:
+    with sqlite3.connect(server.db) as db:
+        return {code: (name, community) for code, name, community
+                in db.execute("SELECT code, name, community_code FROM kiosks")}
+
+
+def test_five_thousand_kiosks_in_one_call(server: CentralServer, tmp_path: Path) -> None:
+    add_community(_db(server), "xingfuli", "幸福里社区")
+    out = tmp_path / "fleet"
+    made = shuoshi("server", "add-kiosk", "--count", str(FLEET), "--community", "xingfuli",
+                   "--out", str(out), "--db", _db(server), "--server-url", server.url)
+    assert made.returncode == 0, made.stderr
+    assert f"{FLEET} kiosks provisioned (0001-5000)" in made.stdout
+    files = sorted(out.glob("kiosk-*.toml"))
+    assert len(files) == FLEET
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    rows = _kiosk_rows(server)
+    assert len(rows) == FLEET and rows["0001"] == ("说事厅 0001", "xingfuli")
+    for path in random.Random(7).sample(files, SAMPLE):
+        code, key, url = _config(path)
+        assert path.name == f"kiosk-{code}.toml" and url == server.url
+        assert _answer(server, code, key) == 200, path.name
+    # the rest of the code space is 4,999 codes: asking for more adds nothing
+    more = shuoshi("server", "add-kiosk", "--count", str(FLEET), "--out", str(tmp_path / "more"),
+                   "--db", _db(server))
+    assert more.returncode == 1
+    assert "code space is full" in more.stderr and "only 4999" in more.stderr
+    assert len(_kiosk_rows(server)) == FLEET
+    assert not list((tmp_path / "more").glob("*.toml"))
+
+
+def test_csv_rows_that_cannot_be_met_are_named_by_file_and_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'server.db'}"
+    add_community(db, "xingfuli", "幸福里社区")
+    sheet = tmp_path / "kiosks.csv"
+    sheet.write_text("name,community,code\n"
+                     "幸福里东门,xingfuli,0101\n"
+                     "只有名字\n"
+                     "幸福里西门,xingfuli,12a\n"
+                     "和平里,hepingli,\n"
+                     "幸福里北门,xingfuli,0101\n", encoding="utf-8")
+    out = tmp_path / "configs"
+    bad = shuoshi("server", "add-kiosk", "--csv", str(sheet), "--out", str(out), "--db", db)
+    assert bad.returncode == 1
+    assert f"{sheet}:3: expected name,community[,code]" in bad.stderr
+    assert "got 1 column" in bad.stderr
+    # the shape of every line is checked first; then what each line asks for
+    sheet.write_text("name,community,code\n"
+                     "幸福里东门,xingfuli,0101\n"
+                     "幸福里西门,xingfuli,12a\n"
+                     "和平里,hepingli,\n"
+                     "幸福里北门,xingfuli,0101\n", encoding="utf-8")
+    bad = shuoshi("server", "add-kiosk", "--csv", str(sheet), "--out", str(out), "--db", db)
+    assert bad.returncode == 1
+    assert f"{sheet}:3: kiosk code must be 4 digits" in bad.stderr
+    assert f"{sheet}:4: no community 'hepingli'" in bad.stderr
+    assert f"{sheet}:5: kiosk code 0101 is asked for twice (also {sheet}:2)" in bad.stderr
+    assert not list(out.glob("*.toml"))
+    sheet.write_text("幸福里东门,xingfuli,0101\n幸福里西门,xingfuli\n社区办公室,,\n",
+                     encoding="utf-8")
+    good = shuoshi("server", "add-kiosk", "--csv", str(sheet), "--out", str(out), "--db", db)
+    assert good.returncode == 0, good.stderr
+    assert sorted(p.name for p in out.glob("*.toml")) == [
+        "kiosk-0001.toml", "kiosk-0002.toml", "kiosk-0101.toml"]
+    with sqlite3.connect(tmp_path / "server.db") as conn:
+        rows = set(conn.execute("SELECT code, name, community_code FROM kiosks"))
+    assert rows == {("0101", "幸福里东门", "xingfuli"), ("0001", "幸福里西门", "xingfuli"),
+                    ("0002", "社区办公室", None)}
+    taken = tmp_path / "again.csv"
+    taken.write_text("又一台,xingfuli,0101\n", encoding="utf-8")
+    again = shuoshi("server", "add-kiosk", "--csv", str(taken), "--out", str(out), "--db", db)
+    assert again.returncode == 1
+    assert f"{taken}:1: kiosk code 0101 is already given to another kiosk" in again.stderr
+
+
+def _provision_one(server: CentralServer, name: str) -> tuple[str, str]:
+    made = shuoshi("server", "add-kiosk", name, "--db", _db(server), "--server-url", server.url)
+    assert made.returncode == 0, made.stderr
+    data = tomllib.loads(made.stdout)
+    return data["hall"]["kiosk_code"], data["sync"]["signing_key"]
+
+
+def test_a_revoked_kiosk_is_refused(server: CentralServer) -> None:
+    code, key = _provision_one(server, "幸福里东门")
+    other, other_key = _provision_one(server, "幸福里西门")
+    assert _answer(server, code, key) == 200
+    revoked = shuoshi("server", "revoke-kiosk", code, "--db", _db(server))
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    assert _refused_within(server, code, key, REFUSAL_WAIT_S)
+    assert _answer(server, other, other_key) == 200
+    again = shuoshi("server", "revoke-kiosk", code, "--db", _db(server))
+    assert again.returncode == 0 and "already revoked" in again.stdout
+    rotate = shuoshi("server", "rotate-key", code, "--db", _db(server))
+    assert rotate.returncode == 1 and "was revoked" in rotate.stderr
+
+
+def test_a_rotated_key_replaces_the_old_one(server: CentralServer, tmp_path: Path) -> None:
+    code, old_key = _provision_one(server, "幸福里东门")
+    assert _answer(server, code, old_key) == 200
+    target = tmp_path / "kiosk.toml"
+    target.write_text("the old config\n", encoding="utf-8")
+    rotated = shuoshi("server", "rotate-key", code, "--out", str(target), "--db", _db(server),
+                      "--server-url", server.url)
+    assert rotated.returncode == 0, rotated.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    new_code, new_key, _ = _config(target)
+    assert new_code == code and new_key != old_key
+    assert _refused_within(server, code, old_key, REFUSAL_WAIT_S)
+    assert _answer(server, code, new_key) == 200
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("add-kiosk", "--count", "3"), "give --out DIR"),
+    (("add-kiosk", "--count", "3", "--csv", "x.csv", "--out", "o"), "not both"),
+    (("add-kiosk",), "give the kiosk's NAME"),
+    (("add-kiosk", "--csv", "missing.csv", "--out", "o"), "missing.csv: cannot read it"),
+    (("revoke-kiosk", "0001"), "no kiosk with code '0001'"),
+    (("rotate-key", "12"), "no kiosk with code '12'"),
+])
+def test_fleet_commands_say_what_is_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str],
+                                          args: tuple[str, ...], says: str) -> None:
+    """The same command line in this process (the ones above run it as a subprocess)."""
+    monkeypatch.chdir(tmp_path)
+    code = cli.main([*args, "--db", f"sqlite:///{tmp_path / 's.db'}"])
+    assert code in (1, 2) and says in capsys.readouterr().err
