@@ -8,21 +8,22 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, Header, HTTPException, Query
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from fastapi import FastAPI, Header, HTTPException, Query, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from server import attachments, console, open311, operations, ratings, staff, tickets
 from server.auth import KioskCode
 from server.db import (
     CentralSubmission,
-    FeedChange,
     IdempotentReply,
     Kiosk,
     QuarantineRecord,
-    open_server_engine,
+    insert_or_nothing,
+    open_server_database,
 )
-from server.deps import Db, now_iso
+from server.deps import install_transactions, now_iso, reading, transaction
+from server.feed import changes_for
 from server.limits import BodyLimit
 from sync.contract.protocol import (
     API_PREFIX,
@@ -48,7 +49,8 @@ def create_app(db_url: str, *, staff_token: str | None = None,
                max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> FastAPI:
     app = FastAPI(title="说事厅 central server", version="1",  # API docs: /console/api
                   docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.sessions = sessionmaker(open_server_engine(db_url), expire_on_commit=False)
+    app.state.database = open_server_database(db_url)
+    app.state.sessions = app.state.database.writing  # write transactions, for older callers
     app.state.staff_token = staff_token
     app.state.attachments_dir = attachments_dir
     app.state.max_attachment_bytes = max_attachment_bytes
@@ -62,49 +64,51 @@ def create_app(db_url: str, *, staff_token: str | None = None,
         return {"status": "ok", "time": now_iso()}
 
     @app.post(f"{API_PREFIX}/submissions", response_model=PushResponse)
-    def push(batch: PushRequest, db: Db, kiosk: KioskCode,
+    def push(batch: PushRequest, request: Request, kiosk: KioskCode,
              idempotency_key: Annotated[str | None, Header(max_length=100)] = None
              ) -> PushResponse:
         if batch.kiosk_code != kiosk:
             raise HTTPException(status_code=403, detail="batch names another kiosk")
         digest = hashlib.sha256(batch.model_dump_json().encode()).hexdigest()
-        if idempotency_key:
-            earlier = db.get(IdempotentReply, (kiosk, idempotency_key))
-            if earlier is not None:
-                if earlier.request_sha256 != digest:
-                    raise HTTPException(status_code=422,
-                                        detail="Idempotency-Key reused with a different body")
-                return PushResponse.model_validate_json(earlier.body)
-        reply = PushResponse(results=_accept_batch(db, batch.items, kiosk))
-        if idempotency_key:
-            db.add(IdempotentReply(kiosk_code=kiosk, key=idempotency_key, request_sha256=digest,
-                                   body=reply.model_dump_json(), created_at=time.time()))
-        return reply
+        with transaction(request) as db:
+            if idempotency_key:
+                earlier = _stored_reply(db, kiosk, idempotency_key, digest)
+                if earlier is not None:
+                    return earlier
+            reply = PushResponse(results=_accept_batch(db, batch.items, kiosk))
+            if idempotency_key:
+                stored = db.execute(insert_or_nothing(db, IdempotentReply).values(
+                    kiosk_code=kiosk, key=idempotency_key, request_sha256=digest,
+                    body=reply.model_dump_json(), created_at=time.time()))
+                if not stored.rowcount:  # type: ignore[attr-defined]
+                    # The same key came in concurrently and was answered first: that answer.
+                    return _stored_reply(db, kiosk, idempotency_key, digest) or reply
+            return reply
 
     @app.get(f"{API_PREFIX}/changes", response_model=ChangePage)
-    def changes(db: Db, kiosk: KioskCode, since: Annotated[int, Query(ge=0)] = 0,
+    def changes(request: Request, kiosk: KioskCode, since: Annotated[int, Query(ge=0)] = 0,
                 limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200) -> ChangePage:
-        rows = db.scalars(
-            select(FeedChange)
-            .where(FeedChange.seq > since,
-                   or_(FeedChange.kiosk_code == kiosk, FeedChange.kiosk_code.is_(None)))
-            .order_by(FeedChange.seq).limit(limit)
-        ).all()
-        page = [Change(seq=r.seq, kind=r.kind, key=r.key, body=json.loads(r.body),  # type: ignore[arg-type]
-                       deleted=r.deleted) for r in rows]
+        with reading(request) as db:
+            rows = changes_for(db, kiosk, since, limit)
+            page = [Change(seq=r.seq, kind=r.kind, key=r.key,  # type: ignore[arg-type]
+                           body=json.loads(r.body), deleted=r.deleted) for r in rows]
         return ChangePage(changes=page, cursor=page[-1].seq if page else since)
 
     @app.post(f"{API_PREFIX}/heartbeat")
-    def heartbeat(beat: Heartbeat, db: Db, kiosk: KioskCode) -> dict[str, str]:
-        row = db.get(Kiosk, kiosk)
-        if row is not None:
-            row.heartbeat, row.heartbeat_at = beat.model_dump_json(), now_iso()
+    def heartbeat(beat: Heartbeat, request: Request, kiosk: KioskCode) -> dict[str, str]:
+        with transaction(request) as db:
+            row = db.get(Kiosk, kiosk)
+            if row is not None:
+                row.heartbeat, row.heartbeat_at = beat.model_dump_json(), now_iso()
         return {"status": "ok"}
 
     @app.post(f"{API_PREFIX}/quarantine")
-    def quarantine(report: QuarantineReport, db: Db, kiosk: KioskCode) -> dict[str, str]:
-        db.merge(QuarantineRecord(uuid=str(report.uuid), kiosk_code=kiosk, ticket=report.ticket,
-                                  reason=report.reason, reported_at=now_iso()))
+    def quarantine(report: QuarantineReport, request: Request,
+                   kiosk: KioskCode) -> dict[str, str]:
+        with transaction(request) as db:
+            db.merge(QuarantineRecord(uuid=str(report.uuid), kiosk_code=kiosk,
+                                      ticket=report.ticket, reason=report.reason,
+                                      reported_at=now_iso()))
         return {"status": "ok"}
 
     app.include_router(staff.router)
@@ -114,52 +118,67 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     app.include_router(console.router)
     app.include_router(open311.router)
     operations.install(app)
+    install_transactions(app)
     return app
+
+
+def _stored_reply(db: Session, kiosk: str, key: str, digest: str) -> PushResponse | None:
+    earlier = db.get(IdempotentReply, (kiosk, key))
+    if earlier is None:
+        return None
+    if earlier.request_sha256 != digest:
+        raise HTTPException(status_code=422, detail="Idempotency-Key reused with a different body")
+    return PushResponse.model_validate_json(earlier.body)
 
 
 def _accept_batch(db: Session, items: list[SubmissionIn], kiosk: str) -> list[ItemResult]:
     """Store each submission unless its UUID is already here (idempotent push).
 
-    The request holds SQLite's write lock from its first statement (BEGIN IMMEDIATE), so
-    what the two look-ups find cannot change before the inserts.
+    The inserts skip rows that would break uniqueness instead of failing, and what is stored
+    is read back afterwards, so the same batch arriving twice at once (a retry racing a slow
+    first try) is stored once and answered accepted or duplicate, never an error. Rows are
+    inserted in UUID order so two such batches wait on each other instead of deadlocking.
     """
-    known = dict(db.execute(select(CentralSubmission.uuid, CentralSubmission.id).where(
+    community = db.scalar(select(Kiosk.community_code).where(Kiosk.code == kiosk))
+    belongs = {str(i.uuid): _row_of(i, community) for i in items
+               if i.kiosk_code == kiosk and i.ticket.startswith(kiosk)}
+    inserted: set[str] = set()
+    if belongs:
+        inserted = set(db.scalars(
+            insert_or_nothing(db, CentralSubmission)
+            .values([belongs[u] for u in sorted(belongs)])
+            .returning(CentralSubmission.uuid)))
+    stored = dict(db.execute(select(CentralSubmission.uuid, CentralSubmission.id).where(
         CentralSubmission.uuid.in_([str(i.uuid) for i in items]))).tuples().all())
-    taken = set(db.scalars(select(CentralSubmission.ticket).where(
-        CentralSubmission.ticket.in_([i.ticket for i in items]))))
-    outcomes: list[tuple[str, str | None]] = []  # (outcome, reason) per item
-    fresh: dict[str, CentralSubmission] = {}
+    results: list[ItemResult] = []
     for item in items:
         sub_uuid = str(item.uuid)
-        if sub_uuid in known or sub_uuid in fresh:
-            outcomes.append(("duplicate", None))
-        elif item.kiosk_code != kiosk or not item.ticket.startswith(kiosk):
-            outcomes.append(("rejected", "submission does not belong to the kiosk that sent it"))
-        elif item.ticket in taken:
-            outcomes.append(("rejected", f"ticket {item.ticket} is already taken"))
+        outcome, reason = "duplicate", None
+        if sub_uuid in inserted:
+            outcome = "accepted"
+            inserted.discard(sub_uuid)  # the same UUID twice in one batch: then a duplicate
+        elif sub_uuid in stored:
+            pass
+        elif sub_uuid not in belongs:
+            outcome, reason = "rejected", "submission does not belong to the kiosk that sent it"
         else:
-            fresh[sub_uuid] = _row_of(item)
-            taken.add(item.ticket)
-            outcomes.append(("accepted", None))
-    db.add_all(fresh.values())
-    db.flush()
-    known.update({u: row.id for u, row in fresh.items()})
-    return [
-        ItemResult(uuid=item.uuid, outcome=outcome, reason=reason,  # type: ignore[arg-type]
-                   server_id=None if outcome == "rejected" else known[str(item.uuid)])
-        for item, (outcome, reason) in zip(items, outcomes, strict=True)
-    ]
+            outcome, reason = "rejected", f"ticket {item.ticket} is already taken"
+        results.append(ItemResult(uuid=item.uuid, outcome=outcome,  # type: ignore[arg-type]
+                                  reason=reason,
+                                  server_id=None if outcome == "rejected" else stored[sub_uuid]))
+    return results
 
 
-def _row_of(item: SubmissionIn) -> CentralSubmission:
+def _row_of(item: SubmissionIn, community: str | None) -> dict[str, object]:
     created = item.created_at.isoformat(timespec="seconds")
-    return CentralSubmission(
-        uuid=str(item.uuid), ticket=item.ticket, kiosk_code=item.kiosk_code,
-        category=item.category, description=item.description, place=item.place,
-        urgent=item.urgent, contact_name=item.contact_name, contact_phone=item.contact_phone,
-        channel=item.channel, created_at=created, received_at=now_iso(),
-        step_changed_at=created,
-    )
+    return {
+        "uuid": str(item.uuid), "ticket": item.ticket, "kiosk_code": item.kiosk_code,
+        "category": item.category, "description": item.description, "place": item.place,
+        "urgent": item.urgent, "contact_name": item.contact_name,
+        "contact_phone": item.contact_phone, "channel": item.channel, "created_at": created,
+        "received_at": now_iso(), "step": "say", "step_note": "", "step_changed_at": created,
+        "community_code": community, "voice_sha256": item.voice_sha256,
+    }
 
 
 __all__ = ["create_app"]

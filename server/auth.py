@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, exists, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from server.db import Kiosk, SeenNonce, StaffToken, prune_idempotent_replies
+from server.db import (
+    Kiosk,
+    SeenNonce,
+    ServerDatabase,
+    StaffAccount,
+    StaffToken,
+    insert_or_nothing,
+    prune_idempotent_replies,
+)
 from sync.contract.signing import (
     MAX_AGE,
     MAX_CLOCK_SKEW,
@@ -25,40 +34,117 @@ from sync.contract.signing import (
 NONCE_KEPT_S = (MAX_AGE + MAX_CLOCK_SKEW).total_seconds()
 """A signature is accepted while the server's clock is within MAX_CLOCK_SKEW before to MAX_AGE
 after its ``created``, so its nonce is remembered for that whole span."""
+NONCE_PRUNE_EVERY_S = 60.0
+"""Nonces older than NONCE_KEPT_S are deleted at most this often per server process."""
 IDEMPOTENCY_PRUNE_EVERY_S = 3600.0
 """Old idempotency replies are deleted at most this often per server process (see
 server.db.IDEMPOTENCY_RETENTION), in the transaction that records a nonce anyway."""
-_next_idempotency_prune = 0.0  # time.monotonic() after which the next request prunes
+KEY_CACHE_S = 5.0
+"""How long a kiosk's public key is reused from memory without reading ``kiosks``. Revocation
+and rotation still take effect at once: the nonce is recorded only while the kiosk's row still
+holds that key unrevoked (one statement), so a withdrawn key is refused on its first use."""
 
 
-def _public_keys(sessions: sessionmaker[Session], code: str) -> dict[str, str]:
-    with sessions.begin() as s:
-        key = s.scalar(select(Kiosk.public_key).where(Kiosk.code == code,
-                                                      Kiosk.revoked_at.is_(None)))
-        return {code: key} if key else {}
+@dataclass
+class KioskKeys:
+    """Per server process: public keys read recently, and when old rows are next pruned."""
+
+    keys: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """code -> (public key, time.monotonic() when read)"""
+    next_nonce_prune: float = 0.0
+    next_idempotency_prune: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cached(self, code: str) -> str | None:
+        with self.lock:
+            found = self.keys.get(code)
+        if found is None or time.monotonic() - found[1] > KEY_CACHE_S:
+            return None
+        return found[0]
+
+    def read(self, reading: sessionmaker[Session], code: str) -> str | None:
+        with reading.begin() as s:
+            key = s.scalar(select(Kiosk.public_key).where(Kiosk.code == code,
+                                                          Kiosk.revoked_at.is_(None)))
+        with self.lock:
+            if key:
+                self.keys[code] = (key, time.monotonic())
+            else:
+                self.keys.pop(code, None)
+        return key
+
+    def forget(self, code: str) -> None:
+        with self.lock:
+            self.keys.pop(code, None)
+
+    def prunes_due(self) -> tuple[bool, bool]:
+        """(nonces, idempotency replies): whether this request prunes them."""
+        now = time.monotonic()
+        with self.lock:
+            nonces, replies = now >= self.next_nonce_prune, now >= self.next_idempotency_prune
+            if nonces:
+                self.next_nonce_prune = now + NONCE_PRUNE_EVERY_S
+            if replies:
+                self.next_idempotency_prune = now + IDEMPOTENCY_PRUNE_EVERY_S
+        return nonces, replies
 
 
-def _idempotency_prune_due() -> bool:
-    global _next_idempotency_prune
-    now = time.monotonic()
-    if now < _next_idempotency_prune:
-        return False
-    _next_idempotency_prune = now + IDEMPOTENCY_PRUNE_EVERY_S
-    return True
+def kiosk_keys(request: Request) -> KioskKeys:
+    state = request.app.state
+    if not hasattr(state, "kiosk_keys"):
+        state.kiosk_keys = KioskKeys()
+    found: KioskKeys = state.kiosk_keys
+    return found
 
 
-def _remember_nonce(sessions: sessionmaker[Session], verified: VerifiedRequest) -> bool:
+def _remember_nonce(db: ServerDatabase, keys: KioskKeys, verified: VerifiedRequest,
+                    public_key: str) -> bool:
+    """Record the nonce if the kiosk still has ``public_key`` unrevoked; False if either the
+    nonce was seen before or the key is withdrawn."""
     now = time.time()
-    try:
-        with sessions.begin() as s:
+    code = verified.key_id
+    prune_nonces, prune_replies = keys.prunes_due()
+    key_still_valid = exists().where(Kiosk.code == code, Kiosk.public_key == public_key,
+                                     Kiosk.revoked_at.is_(None))
+    with db.writing.begin() as s:
+        if prune_nonces:
             s.execute(delete(SeenNonce).where(SeenNonce.seen_at < now - NONCE_KEPT_S))
-            if _idempotency_prune_due():
-                prune_idempotent_replies(s, now)
-            s.add(SeenNonce(nonce=f"{verified.key_id}:{verified.nonce}", kiosk_code=verified.key_id,
-                            seen_at=now))
-    except IntegrityError:
-        return False
-    return True
+        if prune_replies:
+            prune_idempotent_replies(s, now)
+        recorded = s.execute(insert_or_nothing(s, SeenNonce).from_select(
+            ["nonce", "kiosk_code", "seen_at"],
+            select(literal(f"{code}:{verified.nonce}"), literal(code), literal(now))
+            .where(key_still_valid)))
+        return bool(recorded.rowcount)  # type: ignore[attr-defined]
+
+
+class _Refused(Exception):
+    pass
+
+
+def _admit(db: ServerDatabase, keys: KioskKeys, code: str, method: str, url: str,
+           headers: list[tuple[str, str]], body: bytes) -> str:
+    """Everything a signed request costs the database, in one thread call: the key (from
+    memory when read in the last KEY_CACHE_S) and the nonce."""
+    key = keys.cached(code)
+    fresh = key is None
+    if key is None:
+        key = keys.read(db.reading, code)
+    for attempt in range(2):
+        try:
+            verified = verify_request(method=method, url=url, headers=headers, body=body,
+                                      public_keys={code: key} if key else {})
+            break
+        except SignatureRefused as exc:
+            if fresh or attempt:
+                raise _Refused(str(exc)) from None
+            key, fresh = keys.read(db.reading, code), True  # the key may have been rotated
+    assert key is not None
+    if not _remember_nonce(db, keys, verified, key):
+        if keys.read(db.reading, code) != key:
+            raise _Refused("kiosk key withdrawn")
+        raise _Refused("replayed request (nonce already used)")
+    return verified.key_id
 
 
 def _key_id_of(request: Request) -> str:
@@ -75,25 +161,41 @@ def _key_id_of(request: Request) -> str:
 async def signed_kiosk(request: Request) -> str:
     """The code of the kiosk whose key signed this request; 401 otherwise."""
     body = await request.body()
-    sessions = request.app.state.sessions
-    keys = await run_in_threadpool(_public_keys, sessions, _key_id_of(request))
     try:
-        verified = verify_request(method=request.method, url=str(request.url),
-                                  headers=request.headers.items(), body=body, public_keys=keys)
-    except SignatureRefused as exc:
+        return await run_in_threadpool(
+            _admit, request.app.state.database, kiosk_keys(request), _key_id_of(request),
+            request.method, str(request.url), request.headers.items(), body)
+    except _Refused as exc:
         raise HTTPException(status_code=401, detail=str(exc)) from None
-    if not await run_in_threadpool(_remember_nonce, sessions, verified):
-        raise HTTPException(status_code=401, detail="replayed request (nonce already used)")
-    return verified.key_id
 
 
-def _staff_token_known(sessions: sessionmaker[Session], given: str) -> bool:
+@dataclass(frozen=True)
+class StaffCaller:
+    """Who called the staff API: the server's own token (SHUOSHI_STAFF_TOKEN, role "server")
+    or a token issued to a staff account with ``shuoshi server staff-token``."""
+
+    username: str | None  # None for the server's own token
+    role: str  # "server", "admin" or "community"
+    community_code: str | None
+
+    def may_handle(self, community_code: str | None) -> bool:
+        """Community staff handle their own community's tickets; admins and the server all."""
+        if self.role in ("server", "admin"):
+            return True
+        return community_code is not None and community_code == self.community_code
+
+
+def _caller_of_token(sessions: sessionmaker[Session], given: str) -> StaffCaller | None:
     digest = hashlib.sha256(given.encode()).hexdigest()
     with sessions.begin() as s:
-        return s.get(StaffToken, digest) is not None
+        token = s.get(StaffToken, digest)
+        account = s.get(StaffAccount, token.username) if token is not None else None
+        if account is None or account.disabled:
+            return None
+        return StaffCaller(account.username, account.role, account.community_code)
 
 
-def staff_only(request: Request) -> None:
+def staff_only(request: Request) -> StaffCaller:
     """Staff: a bearer token, either the server's own (SHUOSHI_STAFF_TOKEN) or one issued to a
     staff account. Where a request comes from proves nothing (a reverse proxy or a port
     forwarder makes every caller look local), so there is no exception for 127.0.0.1."""
@@ -104,11 +206,15 @@ def staff_only(request: Request) -> None:
                             headers={"WWW-Authenticate": "Bearer"})
     token: str | None = request.app.state.staff_token
     if token and hmac.compare_digest(given.encode(), token.encode()):
-        return
-    if not _staff_token_known(request.app.state.sessions, given):
+        return StaffCaller(None, "server", None)
+    caller = _caller_of_token(request.app.state.sessions, given)
+    if caller is None:
         raise HTTPException(status_code=401, detail="unknown staff token",
                             headers={"WWW-Authenticate": "Bearer"})
+    return caller
 
 
 KioskCode = Annotated[str, Depends(signed_kiosk)]
 StaffOnly = Depends(staff_only)
+Caller = Annotated[StaffCaller, Depends(staff_only)]
+"""The staff API's caller, for routes that limit what community staff may change."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, String, create_engine, delete, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import Engine, Insert, String, create_engine, delete, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from sync.contract.migrate import upgrade
 
@@ -254,8 +257,28 @@ class Attachment(ServerBase):
     complete: Mapped[bool] = mapped_column(default=False)
 
 
-def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None
+POOL_SIZE = 20
+"""Connections each engine of a server process keeps (SQLite: the writing and the reading engine
+have one pool each). The load shedder (server.shedding) admits one request fewer than this, and
+a request holds a connection only inside one thread call (server.deps), so an admitted request
+never waits for a connection; POOL_OVERFLOW covers what the shedder does not count (/metrics,
+/healthz, start-up). It stays under anyio's 40 worker threads. With PostgreSQL,
+``max_connections`` must cover (POOL_SIZE + POOL_OVERFLOW) x worker processes, plus admin."""
+POOL_OVERFLOW = 5
+POOL_TIMEOUT_S = 10.0
+"""Waiting longer than this for a connection is an error, not a freeze."""
+
+
+def insert_or_nothing(db: Session, model: type[ServerBase]) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``model``'s table, in the session's dialect
+    (SQLite or PostgreSQL): a row already there makes it insert nothing, never fail."""
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model).on_conflict_do_nothing()
+    return sqlite_insert(model).on_conflict_do_nothing()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # transactions are begun by the "begin" listeners
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -264,18 +287,76 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def open_server_engine(url: str) -> Engine:
-    """The server's database, migrated to the newest schema (SQLite, or any SQLAlchemy URL)."""
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def _engine(url: str, *, reading: bool = False) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                             pool_timeout=POOL_TIMEOUT_S, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=POOL_SIZE,
+                           max_overflow=POOL_OVERFLOW, pool_timeout=POOL_TIMEOUT_S)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    if reading:
+        # A deferred BEGIN reads a snapshot in WAL mode and never takes the write lock.
+        event.listen(engine, "connect", _sqlite_read_only)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    else:
+        # Writers take the lock at their first statement, so they queue instead of failing
+        # to upgrade a read lock, and change-feed numbers are committed in the order issued.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    return engine
+
+
+def _migrate(url: str, engine: Engine) -> None:
     lock = Path("var/server.migrate.lock")
     if url.startswith("sqlite:///"):
         db_path = Path(url.removeprefix("sqlite:///"))
         db_path.parent.mkdir(parents=True, exist_ok=True)
         lock = db_path.with_name(db_path.name + ".migrate.lock")
-    engine = create_engine(url, connect_args={"check_same_thread": False})
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _pragmas)
-        # Serialise writers so status-change numbers are committed in the order they are issued.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     # Servers started before migrations existed made these tables with create_all.
     upgrade(engine, MIGRATIONS_DIR, lock, adopt=("central_submissions", "0001"))
+
+
+def open_server_engine(url: str) -> Engine:
+    """The server's database for writing, migrated to the newest schema (SQLite or
+    PostgreSQL through ``postgresql+psycopg://``)."""
+    engine = _engine(url)
+    _migrate(url, engine)
     return engine
+
+
+@dataclass(frozen=True)
+class ServerDatabase:
+    """Write and read transactions of one server process.
+
+    On SQLite they are two engines on the same file: ``writing`` begins with BEGIN IMMEDIATE
+    (one writer at a time), ``reading`` with a deferred BEGIN on read-only connections, so a
+    read never waits for, nor holds up, a writer. On PostgreSQL both use the one engine.
+    """
+
+    writing: sessionmaker[Session]
+    reading: sessionmaker[Session]
+    engines: tuple[Engine, ...]
+
+    @property
+    def dialect(self) -> str:
+        return self.engines[0].dialect.name
+
+    def dispose(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
+
+
+def open_server_database(url: str) -> ServerDatabase:
+    writer = open_server_engine(url)
+    engines: tuple[Engine, ...] = (writer,)
+    reader = writer
+    if writer.dialect.name == "sqlite":
+        reader = _engine(url, reading=True)
+        engines = (writer, reader)
+    return ServerDatabase(writing=sessionmaker(writer, expire_on_commit=False),
+                          reading=sessionmaker(reader, expire_on_commit=False), engines=engines)
