@@ -221,9 +221,11 @@ def _months_around(month: str) -> tuple[str, str]:
     return before, after
 
 
-def bars(counts: Sequence[tuple[str, int | float]]) -> dict[str, Any]:
-    """What the SVG bar chart macro needs: each label, value and bar width out of 100."""
-    top = max((value for _, value in counts), default=0) or 1
+def bars(counts: Sequence[tuple[str, int | float]], top: float | None = None
+         ) -> dict[str, Any]:
+    """What the SVG bar chart macro needs: each label, value and bar width out of 100, the
+    longest bar full width unless ``top`` (100 for percentages) says what is."""
+    top = top or max((value for _, value in counts), default=0) or 1
     return {"rows": [(label, value, value / top * 100) for label, value in counts]}
 
 
@@ -243,7 +245,7 @@ def stats_page(request: Request, db: Db, staff: Staff,
         category_chart=bars(_ordered(shown.by_category)),
         affair_chart=bars(_affair_rows(shown)),
         rate_chart=bars([(label, round(rate * 100, 1)) for label, rate in rates
-                         if rate is not None]),
+                         if rate is not None], top=100),
         rating_chart=bars([(label, shown.ratings[score])
                            for score, label in SCORE_LABELS.items()]),
         csv_query=f"community={chosen}&month={month}")
