@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth import KioskCode
-from server.db import CentralSubmission, Kiosk, Rating
+from server.db import CentralSubmission, Kiosk, Rating, insert_or_nothing
 from server.deps import Db
 from sync.contract.protocol import API_PREFIX, RatingIn
 
@@ -21,19 +21,27 @@ def rate(rating: RatingIn, db: Db, kiosk: KioskCode) -> dict[str, str]:
     A kiosk rates only issues of its own community (a kiosk without one: only its own
     tickets), so a kiosk cannot skew another community's 满意率.
     """
-    earlier = db.get(Rating, str(rating.uuid))
-    if earlier is not None:
-        if earlier.kiosk_code != kiosk or earlier.ticket != rating.ticket:
-            raise HTTPException(status_code=409, detail="rating uuid already used")
-        return {"status": "duplicate"}
+    if db.get(Rating, str(rating.uuid)) is not None:
+        return _duplicate(db, rating, kiosk)
     sub = db.scalar(select(CentralSubmission).where(CentralSubmission.ticket == rating.ticket))
     if sub is None:
         raise HTTPException(status_code=404, detail=f"no submission with ticket {rating.ticket}")
     if not _may_rate(db, kiosk, sub):
         raise HTTPException(status_code=403, detail="ticket belongs to another community")
-    db.add(Rating(uuid=str(rating.uuid), ticket=rating.ticket, kiosk_code=kiosk,
-                  score=rating.score, created_at=rating.created_at.isoformat(timespec="seconds")))
+    # Two sends of one rating at once (PostgreSQL): the second inserts nothing, not an error.
+    inserted = db.execute(insert_or_nothing(db, Rating).values(
+        uuid=str(rating.uuid), ticket=rating.ticket, kiosk_code=kiosk, score=rating.score,
+        created_at=rating.created_at.isoformat(timespec="seconds")))
+    if inserted.rowcount == 0:  # type: ignore[attr-defined]
+        return _duplicate(db, rating, kiosk)
     return {"status": "accepted"}
+
+
+def _duplicate(db: Session, rating: RatingIn, kiosk: str) -> dict[str, str]:
+    earlier = db.get(Rating, str(rating.uuid), populate_existing=True)
+    if earlier is None or earlier.kiosk_code != kiosk or earlier.ticket != rating.ticket:
+        raise HTTPException(status_code=409, detail="rating uuid already used")
+    return {"status": "duplicate"}
 
 
 def _may_rate(db: Session, kiosk: str, sub: CentralSubmission) -> bool:

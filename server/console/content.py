@@ -23,7 +23,7 @@ from server.console.auth import CheckedForm, Staff, StaffUser
 from server.console.templating import render
 from server.content import ContentError
 from server.db import Community
-from server.deps import Db
+from server.deps import Db, ReadDb
 
 router = APIRouter()
 
@@ -134,7 +134,7 @@ def _publish(request: Request, db: Session, staff: StaffUser, form: FormData,
 
 
 @router.get("/notices", response_class=HTMLResponse)
-def notices(request: Request, db: Db, staff: Staff) -> Response:
+def notices(request: Request, db: ReadDb, staff: Staff) -> Response:
     return _show(request, db, staff, PAGES["notice"])
 
 
@@ -144,7 +144,7 @@ def publish_notice(request: Request, db: Db, staff: Staff, form: CheckedForm) ->
 
 
 @router.get("/schedule", response_class=HTMLResponse)
-def schedule(request: Request, db: Db, staff: Staff) -> Response:
+def schedule(request: Request, db: ReadDb, staff: Staff) -> Response:
     return _show(request, db, staff, PAGES["schedule"])
 
 
@@ -154,7 +154,7 @@ def publish_schedule(request: Request, db: Db, staff: Staff, form: CheckedForm) 
 
 
 @router.get("/schedule/directory", response_class=HTMLResponse)
-def directory(request: Request, db: Db, staff: Staff) -> Response:
+def directory(request: Request, db: ReadDb, staff: Staff) -> Response:
     return _show(request, db, staff, PAGES["directory"])
 
 
@@ -164,7 +164,7 @@ def publish_directory(request: Request, db: Db, staff: Staff, form: CheckedForm)
 
 
 @router.get("/categories", response_class=HTMLResponse)
-def categories(request: Request, db: Db, staff: Staff) -> Response:
+def categories(request: Request, db: ReadDb, staff: Staff) -> Response:
     return _show(request, db, staff, PAGES["category"])
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from server.console.auth import Staff, StaffUser
 from server.console.templating import render
 from server.db import Community, Kiosk
-from server.deps import Db
+from server.deps import ReadDb
 
 router = APIRouter()
 STALE_AFTER = timedelta(minutes=5)
@@ -128,7 +128,7 @@ def disk(size: int | None) -> str:
 
 
 @router.get("/fleet", response_class=HTMLResponse)
-def fleet_page(request: Request, db: Db, staff: Staff) -> Response:
+def fleet_page(request: Request, db: ReadDb, staff: Staff) -> Response:
     rows = fleet_rows(db, staff, datetime.now(UTC))
     return render(request, "fleet.html", kiosks=rows, ago=ago, disk=disk,
                   attention=sum(r.needs_visit for r in rows),

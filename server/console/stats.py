@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from server.console.auth import Staff, StaffUser
 from server.console.templating import AFFAIR_LABELS, render
 from server.db import CentralSubmission, Community, Kiosk, Rating
-from server.deps import Db
+from server.deps import ReadDb
 
 router = APIRouter()
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -230,7 +230,7 @@ def bars(counts: Sequence[tuple[str, int | float]], top: float | None = None
 
 
 @router.get("/stats", response_class=HTMLResponse)
-def stats_page(request: Request, db: Db, staff: Staff,
+def stats_page(request: Request, db: ReadDb, staff: Staff,
                community: Annotated[str | None, Query(max_length=20)] = None,
                month: Annotated[str | None, Query(max_length=7)] = None) -> Response:
     shown, rows, chosen, month = _figures(staff, db, community, month)
@@ -252,7 +252,7 @@ def stats_page(request: Request, db: Db, staff: Staff,
 
 
 @router.get("/stats.csv")
-def stats_csv(db: Db, staff: Staff,
+def stats_csv(db: ReadDb, staff: Staff,
               community: Annotated[str | None, Query(max_length=20)] = None,
               month: Annotated[str | None, Query(max_length=7)] = None) -> Response:
     shown, rows, chosen, month = _figures(staff, db, community, month)
