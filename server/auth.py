@@ -207,7 +207,7 @@ def staff_only(request: Request) -> StaffCaller:
     token: str | None = request.app.state.staff_token
     if token and hmac.compare_digest(given.encode(), token.encode()):
         return StaffCaller(None, "server", None)
-    caller = _caller_of_token(request.app.state.sessions, given)
+    caller = _caller_of_token(request.app.state.database.reading, given)
     if caller is None:
         raise HTTPException(status_code=401, detail="unknown staff token",
                             headers={"WWW-Authenticate": "Bearer"})

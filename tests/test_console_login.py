@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from server.console.auth import SESSION_COOKIE
-from tests.conftest import REPO
 from tests import console_support
+from tests.conftest import REPO
 from tests.console_support import (
     ADMIN,
     XFL_STAFF,

@@ -26,11 +26,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, Response
 from sqlalchemy import delete
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from server.db import StaffAccount, StaffSession
-from server.deps import now_iso
+from server.deps import now_iso, reading, transaction
 
 SESSION_COOKIE = "shuoshi_console"
 SESSION_HOURS = 12
@@ -111,13 +111,13 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 def end_session(request: Request, response: Response) -> None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        with request.app.state.sessions.begin() as db:
+        with transaction(request) as db:
             db.execute(delete(StaffSession).where(StaffSession.token_sha256 == digest(token)))
     response.delete_cookie(SESSION_COOKIE, path="/console")
 
 
-def _signed_in(sessions: sessionmaker[Session], token: str) -> tuple[StaffUser, str] | None:
-    with sessions.begin() as db:
+def _signed_in(request: Request, token: str) -> tuple[StaffUser, str] | None:
+    with reading(request) as db:
         row = db.get(StaffSession, digest(token))
         if row is None or row.expires_at < time.time():
             return None
@@ -134,7 +134,7 @@ def signed_in_staff(request: Request) -> StaffUser | None:
     if cached is not None:
         return cached
     token = request.cookies.get(SESSION_COOKIE)
-    found = _signed_in(request.app.state.sessions, token) if token else None
+    found = _signed_in(request, token) if token else None
     if found is None:
         return None
     request.state.staff, request.state.csrf_token = found

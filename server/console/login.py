@@ -19,6 +19,7 @@ from server.console.auth import (
 )
 from server.console.templating import render, static_router
 from server.db import StaffAccount
+from server.deps import transaction
 
 router = APIRouter()
 router.include_router(static_router)
@@ -50,7 +51,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=40)],
     if throttle.blocked(username, address):
         return render(request, "login.html", status_code=429, next=_safe_next(next),
                       username=username, error="登录失败次数过多，请一分钟后再试。")
-    with request.app.state.sessions.begin() as db:
+    with transaction(request) as db:
         account = db.get(StaffAccount, username)
         if not check_password(account, password):
             throttle.failed(username, address)

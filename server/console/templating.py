@@ -13,6 +13,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from sync.contract.protocol import STEP_LABELS, Step
+from sync.contract.ticket import group
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -40,10 +41,27 @@ def step_label(value: str | None) -> str:
         return value or ""
 
 
+def mask_name(name: str | None) -> str:
+    """The resident's name with all but its first character hidden: 张** ."""
+    return "未留" if not name else name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return "未留"
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
+
+
+def when(stamp: str | None) -> str:
+    """``2026-05-05T09:30:12+08:00`` as ``2026-05-05 09:30`` (the hall's local time)."""
+    return stamp[:16].replace("T", " ") if stamp else ""
+
+
 templates.env.globals.update(
-    csrf_field=csrf_field, STEPS=list(Step), STEP_LABELS=STEP_LABELS,
-    AFFAIR_LABELS=AFFAIR_LABELS, OUTCOME_LABELS=OUTCOME_LABELS, CHANNEL_LABELS=CHANNEL_LABELS)
-templates.env.filters["step_label"] = step_label
+    csrf_field=csrf_field, mask_name=mask_name, mask_phone=mask_phone, STEPS=list(Step),
+    STEP_LABELS=STEP_LABELS, AFFAIR_LABELS=AFFAIR_LABELS, OUTCOME_LABELS=OUTCOME_LABELS,
+    CHANNEL_LABELS=CHANNEL_LABELS)
+templates.env.filters.update(step_label=step_label, when=when, ticket=group)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
