@@ -29,9 +29,12 @@ def _type_of(schema: dict[str, Any]) -> str:
 
 
 def _body_of(content: dict[str, Any] | None) -> str:
+    """The schema of a body: its name for JSON, ``media type: name`` otherwise."""
     if not content:
         return ""
-    return ", ".join(f"{kind}: {_type_of(c.get('schema', {}))}" for kind, c in content.items())
+    return ", ".join(_type_of(c.get("schema", {})) if kind == "application/json"
+                     else f"{kind}: {_type_of(c.get('schema', {}))}"
+                     for kind, c in content.items())
 
 
 def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:

@@ -220,10 +220,10 @@ def _issue_page(request: Request, staff: StaffUser, ticket: str, *, revealed: bo
                              .order_by(StepNote.id)).all()
         audits = db.scalars(select(AuditEvent).where(AuditEvent.ticket == sub.ticket)
                             .order_by(AuditEvent.id)).all()
-        voice = _voice_ready(db, sub)
+        has_voice = _voice_ready(db, sub)
         communities = _communities(db)
     return render(request, "issue.html", status_code=status_code, sub=sub, history=history,
-                  audits=audits, voice=voice, communities=communities, revealed=revealed,
+                  audits=audits, has_voice=has_voice, communities=communities, revealed=revealed,
                   saved=saved, error=error, overdue=is_overdue(sub, _today()),
                   current=Step(sub.step))
 
