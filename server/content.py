@@ -17,8 +17,8 @@ ordered by key, lists notices oldest first)::
      "type_label": "议事会决定" | "办理结果" | "月度数据" | "其他",
      "published_on": "YYYY-MM-DD", "expires_on": "YYYY-MM-DD" | null}
 
-    A kiosk stops showing a notice after ``expires_on``; the server also withdraws nothing by
-    itself, so staff withdraw expired notices from the console when they like.
+    A kiosk stops showing a notice after ``expires_on``. The server does not withdraw it by
+    itself: the console marks it 已过期 and staff withdraw it.
 
 ``category`` (issue category and its quick phrases), key = the category's name; the same
 fields as the kiosk's own ``[[categories]]`` config (kiosk.config.Category) plus the place on

@@ -59,11 +59,19 @@ def test_community_staff_publish_only_to_their_own_community(console_site: Conso
             assert refused.status_code == 403
         assert _post(client, "/console/notices",
                      {**notice, "community": "xingfuli"}).status_code == 303
+        bad_date = _post(client, "/console/notices", {**notice, "title": "旧通知",
+                                                      "expires_on": "2020-13-01",
+                                                      "community": "xingfuli"})
+        assert bad_date.status_code == 400 and "年-月-日" in bad_date.text
+        assert _post(client, "/console/notices", {**notice, "title": "旧通知",
+                                                  "expires_on": "2020-01-31",
+                                                  "community": "xingfuli"}).status_code == 303
+        assert "已过期" in client.get("/console/notices").text
     with signed_in_client(console_site, ADMIN) as client:
         _post(client, "/console/notices", {**notice, "title": "全街道停电检修",
                                            "community": ""})
-        key = re.search(r'<tr data-key="([^"]+)">\s*<td>[^<]*<br><span class="muted">xfl',
-                        client.get("/console/notices").text)
+        key = re.search(r'<tr data-key="([^"]+)">(?:(?!</tr>).)*停水通知',
+                        client.get("/console/notices").text, re.DOTALL)
     assert key is not None
     assert {n["title"] for n in _catalog(console_site, "0102", "notice")} >= \
         {"停水通知", "全街道停电检修"}

@@ -117,7 +117,7 @@ def _show(request: Request, db: Session, staff: StaffUser, page: Page, *,
     return render(request, page.template, status_code=status_code, page=page, items=items,
                   communities=communities, names=names, error=error, form=form or {},
                   messages=messages, notice_types=content.NOTICE_TYPES,
-                  schedule_types=content.SCHEDULE_TYPES)
+                  schedule_types=content.SCHEDULE_TYPES, today=date.today().isoformat())
 
 
 def _publish(request: Request, db: Session, staff: StaffUser, form: FormData,

@@ -79,7 +79,7 @@ def fleet_rows(db: Session, staff: StaffUser, now: datetime) -> list[KioskRow]:
     query = select(Kiosk)
     if not staff.is_admin:
         query = query.where(Kiosk.community_code == staff.community_code)
-    names = dict(db.execute(select(Community.code, Community.name)).tuples().all())
+    names = {code: name for code, name in db.execute(select(Community.code, Community.name))}
     rows = [_row(k, names, now) for k in db.scalars(query)]
     return sorted(rows, key=KioskRow.sort_key)
 

@@ -118,7 +118,7 @@ def month_figures(db: Session, month: str, communities: Sequence[str] | None
     if communities is not None:
         issues = issues.where(where_community.in_(communities))
         ratings = ratings.where(where_community.in_(communities))
-    names = dict(db.execute(select(Community.code, Community.name)).tuples().all())
+    names = {code: name for code, name in db.execute(select(Community.code, Community.name))}
     found: dict[str | None, MonthFigures] = {
         code: MonthFigures(code, names.get(code, code), month)
         for code in (names if communities is None else communities)}
