@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import ssl
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
+from sqlalchemy.orm import sessionmaker
 
-from server.console.auth import SESSION_COOKIE
+from server.console.auth import SESSION_COOKIE, add_account
+from server.db import open_server_engine
 from tests import console_support
 from tests.conftest import REPO
 from tests.console_support import (
@@ -46,10 +50,28 @@ def test_session_cookie_is_httponly_strict_and_stored_hashed(console_site: Conso
     assert token not in stored and len(stored) >= 1
 
 
+def test_session_cookie_is_secure_over_https(
+        https_server: tuple[str, Path, Path]) -> None:
+    url, ca_file, db = https_server
+    engine = open_server_engine(f"sqlite:///{db}")
+    try:
+        with sessionmaker(engine).begin() as s:
+            add_account(s, ADMIN.username, ADMIN.display_name, ADMIN.password, "admin", None)
+    finally:
+        engine.dispose()
+    reply = httpx.post(f"{url}/console/login", timeout=10,
+                       data={"username": ADMIN.username, "password": ADMIN.password},
+                       verify=ssl.create_default_context(cafile=str(ca_file)))
+    assert reply.status_code == 303
+    assert "Secure" in reply.headers["set-cookie"]
+
+
 def test_post_without_csrf_token_is_refused(console_site: ConsoleSite) -> None:
     with signed_in_client(console_site, ADMIN) as client:
         page = client.get("/console/")
         assert page.status_code == 200
+        assert page.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         assert client.post("/console/logout", data={}).status_code == 403
         assert client.post("/console/logout", data={"csrf_token": "forged"}).status_code == 403
         assert client.get("/console/").status_code == 200  # still signed in

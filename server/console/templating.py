@@ -22,6 +22,15 @@ templates = Jinja2Templates(directory=HERE / "templates")
 AFFAIR_LABELS = {"major": "大事", "minor": "小事", "private": "私事"}
 OUTCOME_LABELS = {"immediate": "即办件", "promised": "承诺件", "shelved": "搁置件",
                   "suggestion": "建议件"}
+PAGE_HEADERS = {
+    # Pages may show personal data on purpose: never kept in a cache, never framed elsewhere.
+    "cache-control": "no-store",
+    "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; script-src 'none'; object-src 'none'; "
+                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
 CHANNEL_LABELS = {"kiosk": "自助机", "staff_in_person": "当面", "staff_phone": "电话",
                   "staff_written": "书面"}
 
@@ -69,7 +78,9 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     ``csrf_token`` besides ``context``."""
     context.setdefault("staff", getattr(request.state, "staff", None))
     context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers.update(PAGE_HEADERS)
+    return response
 
 
 static_router = APIRouter()
