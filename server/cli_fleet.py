@@ -39,6 +39,11 @@ def add_commands(sub: Any) -> None:
     rk.add_argument("--out", type=Path, help="write the new config to this file (else print it)")
     _db_and_url(rk)
     rk.set_defaults(handler=run_rotate_key)
+    mv = sub.add_parser("move-kiosk", help="put a kiosk in another community (or none)")
+    mv.add_argument("code")
+    mv.add_argument("--community", help="the community's code; without it, no community")
+    mv.add_argument("--db", default=argparse.SUPPRESS, help="the server's database URL")
+    mv.set_defaults(handler=run_move_kiosk)
     ac = sub.add_parser("add-community", help="register a community (社区) and its street")
     ac.add_argument("code", help="short code, letters, digits, - or _ (e.g. xingfuli)")
     ac.add_argument("name", help="e.g. 幸福里社区")
@@ -189,6 +194,18 @@ def run_rotate_key(args: argparse.Namespace) -> int:
     else:
         print(f"# new config for kiosk {args.code}; the old key is refused from now on")
         print(config)
+    return 0
+
+
+def run_move_kiosk(args: argparse.Namespace) -> int:
+    from server.provision import ProvisionError, move_kiosk
+
+    try:
+        move_kiosk(args.db, args.code, args.community)
+    except ProvisionError as exc:
+        print(f"not moved: {exc}", file=sys.stderr)
+        return 1
+    print(f"kiosk {args.code} now in " + (args.community or "no community"))
     return 0
 
 

@@ -175,6 +175,16 @@ def rotate_key(db_url: str, code: str, server_url: str, out: Path | None = None)
     return config
 
 
+def move_kiosk(db_url: str, code: str, community: str | None) -> None:
+    """Put a kiosk in another community (or in none). Its tickets taken so far stay with the
+    community recorded when they were received."""
+    with _session(db_url) as s:
+        kiosk = _kiosk(s, code)
+        if community is not None and s.get(Community, community) is None:
+            raise ProvisionError(f"no community {community!r}; add it with add-community")
+        kiosk.community_code = community
+
+
 def _kiosk(s: Session, code: str) -> Kiosk:
     kiosk = s.get(Kiosk, code)
     if kiosk is None:

@@ -22,6 +22,7 @@ from kiosk.lookup import (
     StatusLookup,
     TicketView,
 )
+from server.provision import add_community, move_kiosk
 from sync.contract.protocol import API_PREFIX, Step
 from sync.contract.ticket import make_ticket
 from sync.http import ServerLink
@@ -39,10 +40,16 @@ def _link(url: str, key: str, code: str = "0043", timeout: float = 10.0,
 
 
 @pytest.fixture
-def other_kiosk(tmp_path: Path, server: CentralServer) -> Iterator[tuple[Store, str]]:
-    """Kiosk 0043, provisioned on the server, whose own store knows none of 0042's tickets."""
+def other_kiosk(tmp_path: Path, server: CentralServer,
+                kiosk_key: str) -> Iterator[tuple[Store, str]]:
+    """Kiosk 0043, provisioned on the server in the community of 0042 (a kiosk reads only its
+    community's tickets), whose own store knows none of 0042's tickets."""
     store = Store(tmp_path / "kiosk-0043.db")
-    yield store, server.provision("0043")
+    key = server.provision("0043")
+    add_community(f"sqlite:///{server.db}", "xingfuli", "幸福里社区")
+    for code in ("0042", "0043"):
+        move_kiosk(f"sqlite:///{server.db}", code, "xingfuli")
+    yield store, key
     store.close()
 
 

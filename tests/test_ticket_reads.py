@@ -13,11 +13,11 @@ from datetime import datetime
 import httpx
 import pytest
 
-from server.provision import add_community, add_kiosk
+from server.provision import add_community, add_kiosk, move_kiosk
 from sync.contract.protocol import API_PREFIX
 from sync.contract.signing import KioskSigner
 from sync.contract.ticket import make_ticket
-from tests.conftest import STAFF_HEADERS, CentralServer
+from tests.conftest import STAFF_HEADERS, CentralServer, shuoshi
 
 NOTE = "已登记，转物业公司处理"
 KIOSKS = {  # code -> community
@@ -96,17 +96,21 @@ def test_a_kiosk_without_a_community_reads_only_its_own(fleet: Fleet) -> None:
 
 
 def test_the_community_recorded_with_the_ticket_counts_after_a_kiosk_moves(fleet: Fleet) -> None:
-    ticket = fleet.take("0102", sequence=2)
-    with sqlite3.connect(fleet.server.db) as db:  # taken in 幸福里; the kiosk then moved
-        db.execute("UPDATE central_submissions SET community_code = 'xingfuli' WHERE ticket = ?",
-                   (ticket,))
-        db.execute("UPDATE kiosks SET community_code = 'hepingli' WHERE code = '0102'")
+    ticket = fleet.take("0102", sequence=2)  # taken in 幸福里; the kiosk then moves
+    with sqlite3.connect(fleet.server.db) as db:
+        recorded = db.execute("SELECT community_code FROM central_submissions WHERE ticket = ?",
+                              (ticket,)).fetchone()
+    assert recorded == ("xingfuli",)
+    moved = shuoshi("server", "move-kiosk", "0102", "--community", "hepingli",
+                    "--db", f"sqlite:///{fleet.server.db}")
+    assert moved.returncode == 0, moved.stderr
     try:
         assert fleet.read("0101", ticket).status_code == 200
         _missing(fleet, "0201", ticket)
+        assert fleet.read("0102", fleet.tickets["0201"]).status_code == 200  # its new one
+        assert fleet.read("0102", ticket).status_code == 200  # and its own
     finally:
-        with sqlite3.connect(fleet.server.db) as db:
-            db.execute("UPDATE kiosks SET community_code = 'xingfuli' WHERE code = '0102'")
+        move_kiosk(f"sqlite:///{fleet.server.db}", "0102", "xingfuli")
 
 
 def test_lookups_past_the_burst_are_told_to_wait(fleet: Fleet) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.provision import add_kiosk
+from server.provision import add_community, add_kiosk, move_kiosk
 from sync.contract.ticket import make_ticket
 from tests.conftest import CentralServer
 from tests.faults import FaultProxy
@@ -31,6 +31,9 @@ def test_a_slow_answer_never_pulls_the_next_resident_away(
     tmp_path: Path, server: CentralServer, held_ticket: str, display: str
 ) -> None:
     key = server.provision("0043")  # this kiosk did not make the ticket: it must ask
+    add_community(f"sqlite:///{server.db}", "xingfuli", "幸福里社区")  # and reads its community's
+    for code in ("0042", "0043"):
+        move_kiosk(f"sqlite:///{server.db}", code, "xingfuli")
     with FaultProxy(target_port=server.port, choose=lambda: "delay", delay_s=4.0) as slow:
         config = write_config(tmp_path, server_url=slow.url, key=key, code="0043")
         kiosk = Kiosk(config, display, tmp_path)
@@ -100,7 +103,8 @@ def test_lookup_through_https_with_a_private_ca(
     tmp_path: Path, https_server: tuple[str, Path, Path], display: str
 ) -> None:
     url, ca_file, db = https_server
-    _, key_0042 = add_kiosk(f"sqlite:///{db}", "made here", "0042")
+    add_community(f"sqlite:///{db}", "xingfuli", "幸福里社区")
+    _, key_0042 = add_kiosk(f"sqlite:///{db}", "made here", "0042", community="xingfuli")
     made = write_config(tmp_path, server_url=url, key=key_0042,
                         sync=f'ca_file = "{ca_file}"')
     kiosk = Kiosk(made, display, tmp_path)
@@ -121,7 +125,7 @@ def test_lookup_through_https_with_a_private_ca(
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    _, key_0043 = add_kiosk(f"sqlite:///{db}", "another hall", "0043")
+    _, key_0043 = add_kiosk(f"sqlite:///{db}", "another hall", "0043", community="xingfuli")
     config = write_config(elsewhere, server_url=url, key=key_0043, code="0043",
                           sync=f'ca_file = "{ca_file}"')
     kiosk = Kiosk(config, display, elsewhere)
