@@ -135,6 +135,8 @@ def test_a_community_version_wins_and_withdrawing_it_brings_back_the_shared_one(
         assert _post(client, "/console/categories", own).status_code == 303
         edit = client.get("/console/categories?edit=停车出行&community=heping").text
         assert "电动车占用消防通道</textarea>" in edit
+        from_shared = client.get("/console/categories?edit=停车出行&community=").text
+        assert "乱停车</textarea>" in from_shared and "本社区另设" in from_shared
     phrases = {c["name"]: c["phrases"] for c in _catalog(console_site, "0201", "category")}
     assert phrases["停车出行"] == ["电动车占用消防通道"]
     assert {c["name"]: c["phrases"] for c in _catalog(console_site, "0102", "category")

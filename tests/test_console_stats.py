@@ -144,6 +144,12 @@ def test_community_staff_see_only_their_own_community(console_site: ConsoleSite,
         assert client.get(f"/console/stats?community=heping&month={month}").status_code == 403
         assert client.get(f"/console/stats.csv?community=heping&month={month}"
                           ).status_code == 403
+        notice = client.get(f"/console/notices?monthly={month}").text
+        assert "共收到居民说事6件（大事2件、小事2件、私事1件、未分流1件）" in notice
+        assert "办结率66.7%" in notice and "满意率75.0%" in notice
+        assert 'value="monthly" selected' in notice
+        assert client.get(f"/console/notices?monthly={month}&community=heping"
+                          ).status_code == 403
     with signed_in_client(console_site, HP_STAFF) as client:
         rows = _csv(client, f"month={month}")
         assert {r["社区代码"] for r in rows} == {"heping"}

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from server import content
 from server.console.auth import CheckedForm, Staff, StaffUser
+from server.console.stats import figures_for, monthly_notice
 from server.console.templating import render
 from server.content import ContentError
 from server.db import Community
@@ -134,8 +135,17 @@ def _publish(request: Request, db: Session, staff: StaffUser, form: FormData,
 
 
 @router.get("/notices", response_class=HTMLResponse)
-def notices(request: Request, db: ReadDb, staff: Staff) -> Response:
-    return _show(request, db, staff, PAGES["notice"])
+def notices(request: Request, db: ReadDb, staff: Staff,
+            monthly: Annotated[str | None, Query(max_length=7)] = None,
+            community: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    """``?monthly=YYYY-MM[&community=CODE]``: the form filled in with that month's figures
+    (the 统计 page links here), for a 月度数据 notice."""
+    if monthly is None:
+        return _show(request, db, staff, PAGES["notice"])
+    fig, _, chosen, _ = figures_for(staff, db, community, monthly)
+    title, text = monthly_notice(fig)
+    return _show(request, db, staff, PAGES["notice"], form={
+        "notice_type": "monthly", "community": chosen, "title": title, "text": text})
 
 
 @router.post("/notices", response_model=None)

@@ -203,7 +203,7 @@ def _scope(staff: StaffUser, db: Session, community: str | None, month: str | No
     return None, "", month
 
 
-def _figures(staff: StaffUser, db: Session, community: str | None, month: str | None
+def figures_for(staff: StaffUser, db: Session, community: str | None, month: str | None
              ) -> tuple[MonthFigures, list[MonthFigures], str, str]:
     """The figures shown (one community, or all summed) and each community's."""
     communities, chosen, month = _scope(staff, db, community, month)
@@ -212,6 +212,21 @@ def _figures(staff: StaffUser, db: Session, community: str | None, month: str | 
     if chosen:
         return per[chosen], rows, chosen, month
     return summed(rows, month, "全部社区"), rows, chosen, month
+
+
+def monthly_notice(fig: MonthFigures) -> tuple[str, str]:
+    """Title and text of a 月度数据 notice with ``fig``, for staff to check and publish."""
+    month = f"{fig.month[:4]}年{int(fig.month[5:])}月"
+    affairs = "、".join(f"{label}{count}件" for label, count in _affair_rows(fig) if count)
+    parts = [f"{month}，{fig.name}共收到居民说事{fig.total}件"
+             + (f"（{affairs}）" if affairs else ""),
+             f"已办结{fig.closed}件" + (f"，办结率{percent(fig.closure_rate)}%"
+                                       if fig.closure_rate is not None else "")]
+    if fig.on_time_rate is not None:
+        parts.append(f"按时办结率{percent(fig.on_time_rate)}%")
+    if fig.satisfaction_rate is not None:
+        parts.append(f"居民评价{fig.rated}条，满意率{percent(fig.satisfaction_rate)}%")
+    return f"{month}{fig.name}说事办理情况", "；".join(parts) + "。"
 
 
 def _months_around(month: str) -> tuple[str, str]:
@@ -233,7 +248,7 @@ def bars(counts: Sequence[tuple[str, int | float]], top: float | None = None
 def stats_page(request: Request, db: ReadDb, staff: Staff,
                community: Annotated[str | None, Query(max_length=20)] = None,
                month: Annotated[str | None, Query(max_length=7)] = None) -> Response:
-    shown, rows, chosen, month = _figures(staff, db, community, month)
+    shown, rows, chosen, month = figures_for(staff, db, community, month)
     before, after = _months_around(month)
     communities = db.scalars(select(Community).order_by(Community.code)).all() \
         if staff.is_admin else []
@@ -255,7 +270,7 @@ def stats_page(request: Request, db: ReadDb, staff: Staff,
 def stats_csv(db: ReadDb, staff: Staff,
               community: Annotated[str | None, Query(max_length=20)] = None,
               month: Annotated[str | None, Query(max_length=7)] = None) -> Response:
-    shown, rows, chosen, month = _figures(staff, db, community, month)
+    shown, rows, chosen, month = figures_for(staff, db, community, month)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows(csv_rows(rows if chosen or len(rows) < 2 else [*rows, shown]))
