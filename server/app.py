@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,7 @@ from server.db import (
     QuarantineRecord,
     insert_or_nothing,
     open_server_database,
+    prune_idempotent_replies,
 )
 from server.deps import install_transactions, now_iso, reading, transaction
 from server.feed import changes_for
@@ -40,6 +42,9 @@ from sync.contract.protocol import (
 MAX_PAGE = 500
 MAX_REQUEST_BYTES = 2**20
 """Any request body but an attachment piece (a kiosk's push batch is at most 256,000 bytes)."""
+IDEMPOTENCY_PRUNE_EVERY_S = 3600.0
+"""Replies older than server.db.IDEMPOTENCY_RETENTION are deleted at most this often per
+server process, by the first push after that, in its own transaction."""
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 2**20
 """An attachment's whole size, and so also the most one uploaded piece of it can carry."""
 
@@ -51,6 +56,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.database = open_server_database(db_url)
     app.state.sessions = app.state.database.writing  # write transactions, for older callers
+    app.state.prune_lock, app.state.next_idempotency_prune = threading.Lock(), 0.0
     app.state.staff_token = staff_token
     app.state.attachments_dir = attachments_dir
     app.state.max_attachment_bytes = max_attachment_bytes
@@ -71,16 +77,19 @@ def create_app(db_url: str, *, staff_token: str | None = None,
             raise HTTPException(status_code=403, detail="batch names another kiosk")
         digest = hashlib.sha256(batch.model_dump_json().encode()).hexdigest()
         with transaction(request) as db:
+            if _idempotency_prune_due(request):
+                prune_idempotent_replies(db, time.time())
             if idempotency_key:
                 earlier = _stored_reply(db, kiosk, idempotency_key, digest)
                 if earlier is not None:
                     return earlier
             reply = PushResponse(results=_accept_batch(db, batch.items, kiosk))
             if idempotency_key:
-                stored = db.execute(insert_or_nothing(db, IdempotentReply).values(
+                stored = db.scalar(insert_or_nothing(db, IdempotentReply).values(
                     kiosk_code=kiosk, key=idempotency_key, request_sha256=digest,
-                    body=reply.model_dump_json(), created_at=time.time()))
-                if not stored.rowcount:  # type: ignore[attr-defined]
+                    body=reply.model_dump_json(), created_at=time.time()
+                ).returning(IdempotentReply.key))
+                if stored is None:
                     # The same key came in concurrently and was answered first: that answer.
                     return _stored_reply(db, kiosk, idempotency_key, digest) or reply
             return reply
@@ -120,6 +129,16 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     operations.install(app)
     install_transactions(app)
     return app
+
+
+def _idempotency_prune_due(request: Request) -> bool:
+    state = request.app.state
+    now = time.monotonic()
+    with state.prune_lock:
+        if now < state.next_idempotency_prune:
+            return False
+        state.next_idempotency_prune = now + IDEMPOTENCY_PRUNE_EVERY_S
+        return True
 
 
 def _stored_reply(db: Session, kiosk: str, key: str, digest: str) -> PushResponse | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import delete, exists, literal, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -21,7 +21,6 @@ from server.db import (
     StaffAccount,
     StaffToken,
     insert_or_nothing,
-    prune_idempotent_replies,
 )
 from sync.contract.signing import (
     MAX_AGE,
@@ -36,23 +35,20 @@ NONCE_KEPT_S = (MAX_AGE + MAX_CLOCK_SKEW).total_seconds()
 after its ``created``, so its nonce is remembered for that whole span."""
 NONCE_PRUNE_EVERY_S = 60.0
 """Nonces older than NONCE_KEPT_S are deleted at most this often per server process."""
-IDEMPOTENCY_PRUNE_EVERY_S = 3600.0
-"""Old idempotency replies are deleted at most this often per server process (see
-server.db.IDEMPOTENCY_RETENTION), in the transaction that records a nonce anyway."""
 KEY_CACHE_S = 5.0
-"""How long a kiosk's public key is reused from memory without reading ``kiosks``. Revocation
-and rotation still take effect at once: the nonce is recorded only while the kiosk's row still
-holds that key unrevoked (one statement), so a withdrawn key is refused on its first use."""
+"""How long a kiosk's public key is reused from memory without reading ``kiosks`` again. So a
+revoked kiosk (``Kiosk.revoked_at``), or the old key of a rotated one, is refused at the latest
+KEY_CACHE_S after the change, by every server process. A rotated kiosk's new key works at once:
+a signature that fails with a remembered key is checked again against a fresh read."""
 
 
 @dataclass
 class KioskKeys:
-    """Per server process: public keys read recently, and when old rows are next pruned."""
+    """Per server process: public keys read recently, and when old nonces are next pruned."""
 
     keys: dict[str, tuple[str, float]] = field(default_factory=dict)
     """code -> (public key, time.monotonic() when read)"""
     next_nonce_prune: float = 0.0
-    next_idempotency_prune: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def cached(self, code: str) -> str | None:
@@ -77,16 +73,13 @@ class KioskKeys:
         with self.lock:
             self.keys.pop(code, None)
 
-    def prunes_due(self) -> tuple[bool, bool]:
-        """(nonces, idempotency replies): whether this request prunes them."""
+    def nonce_prune_due(self) -> bool:
         now = time.monotonic()
         with self.lock:
-            nonces, replies = now >= self.next_nonce_prune, now >= self.next_idempotency_prune
-            if nonces:
-                self.next_nonce_prune = now + NONCE_PRUNE_EVERY_S
-            if replies:
-                self.next_idempotency_prune = now + IDEMPOTENCY_PRUNE_EVERY_S
-        return nonces, replies
+            if now < self.next_nonce_prune:
+                return False
+            self.next_nonce_prune = now + NONCE_PRUNE_EVERY_S
+            return True
 
 
 def kiosk_keys(request: Request) -> KioskKeys:
@@ -97,25 +90,16 @@ def kiosk_keys(request: Request) -> KioskKeys:
     return found
 
 
-def _remember_nonce(db: ServerDatabase, keys: KioskKeys, verified: VerifiedRequest,
-                    public_key: str) -> bool:
-    """Record the nonce if the kiosk still has ``public_key`` unrevoked; False if either the
-    nonce was seen before or the key is withdrawn."""
+def _remember_nonce(db: ServerDatabase, keys: KioskKeys, verified: VerifiedRequest) -> bool:
+    """Record the nonce in one short transaction; False if it was seen before (a replay)."""
     now = time.time()
-    code = verified.key_id
-    prune_nonces, prune_replies = keys.prunes_due()
-    key_still_valid = exists().where(Kiosk.code == code, Kiosk.public_key == public_key,
-                                     Kiosk.revoked_at.is_(None))
-    with db.writing.begin() as s:
-        if prune_nonces:
+    with db.nonces.begin() as s:
+        if keys.nonce_prune_due():
             s.execute(delete(SeenNonce).where(SeenNonce.seen_at < now - NONCE_KEPT_S))
-        if prune_replies:
-            prune_idempotent_replies(s, now)
-        recorded = s.execute(insert_or_nothing(s, SeenNonce).from_select(
-            ["nonce", "kiosk_code", "seen_at"],
-            select(literal(f"{code}:{verified.nonce}"), literal(code), literal(now))
-            .where(key_still_valid)))
-        return bool(recorded.rowcount)  # type: ignore[attr-defined]
+        recorded = s.scalar(insert_or_nothing(s, SeenNonce).values(
+            nonce=f"{verified.key_id}:{verified.nonce}", kiosk_code=verified.key_id,
+            seen_at=now).returning(SeenNonce.nonce))
+        return recorded is not None
 
 
 class _Refused(Exception):
@@ -139,10 +123,7 @@ def _admit(db: ServerDatabase, keys: KioskKeys, code: str, method: str, url: str
             if fresh or attempt:
                 raise _Refused(str(exc)) from None
             key, fresh = keys.read(db.reading, code), True  # the key may have been rotated
-    assert key is not None
-    if not _remember_nonce(db, keys, verified, key):
-        if keys.read(db.reading, code) != key:
-            raise _Refused("kiosk key withdrawn")
+    if not _remember_nonce(db, keys, verified):
         raise _Refused("replayed request (nonce already used)")
     return verified.key_id
 

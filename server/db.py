@@ -329,17 +329,28 @@ def open_server_engine(url: str) -> Engine:
     return engine
 
 
+def _nonce_engine(url: str) -> Engine:
+    """SQLite: the seen nonces live in a file of their own beside the database (``…-nonces``),
+    so recording one never waits for the database's write lock; a kiosk's read is not held up
+    by a long write. They are kept for minutes only, so the file needs no migrations."""
+    engine = _engine(url + "-nonces")
+    ServerBase.metadata.create_all(engine, tables=[SeenNonce.__table__])  # type: ignore[list-item]
+    return engine
+
+
 @dataclass(frozen=True)
 class ServerDatabase:
-    """Write and read transactions of one server process.
+    """Write and read transactions of one server process, and where seen nonces are kept.
 
-    On SQLite they are two engines on the same file: ``writing`` begins with BEGIN IMMEDIATE
-    (one writer at a time), ``reading`` with a deferred BEGIN on read-only connections, so a
-    read never waits for, nor holds up, a writer. On PostgreSQL both use the one engine.
+    On SQLite ``writing`` and ``reading`` are two engines on the same file: ``writing`` begins
+    with BEGIN IMMEDIATE (one writer at a time), ``reading`` with a deferred BEGIN on
+    read-only connections, so a read never waits for, nor holds up, a writer; ``nonces`` is a
+    file of its own. On PostgreSQL all three use the one engine.
     """
 
     writing: sessionmaker[Session]
     reading: sessionmaker[Session]
+    nonces: sessionmaker[Session]
     engines: tuple[Engine, ...]
 
     @property
@@ -353,10 +364,11 @@ class ServerDatabase:
 
 def open_server_database(url: str) -> ServerDatabase:
     writer = open_server_engine(url)
-    engines: tuple[Engine, ...] = (writer,)
-    reader = writer
-    if writer.dialect.name == "sqlite":
-        reader = _engine(url, reading=True)
-        engines = (writer, reader)
+    if writer.dialect.name != "sqlite" or not url.startswith("sqlite:///"):
+        one = sessionmaker(writer, expire_on_commit=False)
+        return ServerDatabase(writing=one, reading=one, nonces=one, engines=(writer,))
+    reader, nonces = _engine(url, reading=True), _nonce_engine(url)
     return ServerDatabase(writing=sessionmaker(writer, expire_on_commit=False),
-                          reading=sessionmaker(reader, expire_on_commit=False), engines=engines)
+                          reading=sessionmaker(reader, expire_on_commit=False),
+                          nonces=sessionmaker(nonces, expire_on_commit=False),
+                          engines=(writer, reader, nonces))

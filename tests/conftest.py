@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sqlalchemy import NullPool, create_engine, text
 
 from kiosk.xvfb import virtual_display
 from server.provision import add_kiosk
@@ -27,6 +28,7 @@ from sync.client import RoundResult, SyncSettings, SyncWorker
 from sync.contract.protocol import API_PREFIX
 from sync.contract.signing import KioskSigner
 from sync.store import Store, SubmissionDraft
+from tests.postgres import postgres_cluster, postgres_url  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parent.parent
 STAFF_NOTE = "已登记，社区网格员张三明天上门"
@@ -52,8 +54,10 @@ def free_port() -> int:
 
 
 class CentralServer:
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, db_url: str | None = None) -> None:
         self.db = db
+        """The SQLite file, when the server runs on SQLite (``db_url`` not given)."""
+        self.db_url = db_url or f"sqlite:///{db}"
         self.attachments = db.parent / "attachments"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -61,8 +65,17 @@ class CentralServer:
 
     def provision(self, code: str = "0042") -> str:
         """Register a kiosk on this server; returns its private signing key."""
-        _, key = add_kiosk(f"sqlite:///{self.db}", f"test kiosk {code}", code)
+        _, key = add_kiosk(self.db_url, f"test kiosk {code}", code)
         return key
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """What ``sql`` finds in the server's database, SQLite or PostgreSQL alike."""
+        engine = create_engine(self.db_url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(text(sql))]
+        finally:
+            engine.dispose()
 
     def signed_client(self, code: str, key: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, auth=KioskSigner(code, key), timeout=10)
@@ -70,7 +83,7 @@ class CentralServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "--port", str(self.port),
-             "--db", f"sqlite:///{self.db}", "--attachments", str(self.attachments)], cwd=REPO,
+             "--db", self.db_url, "--attachments", str(self.attachments)], cwd=REPO,
             env=STAFF_ENV)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -87,9 +100,23 @@ class CentralServer:
             self.proc.wait(10)
 
 
+SERVER_DATABASES = ("sqlite", "postgres")
+ON_BOTH_DATABASES = pytest.mark.parametrize("server_db", SERVER_DATABASES, indirect=True)
+"""``pytestmark = ON_BOTH_DATABASES`` runs a module's ``server`` tests on SQLite and on a real
+PostgreSQL (tests/postgres.py)."""
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[CentralServer]:
-    central = CentralServer(tmp_path / "server.db")
+def server_db(request: pytest.FixtureRequest) -> str:
+    """The database the ``server`` fixture runs on: "sqlite" unless parametrized."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def server(tmp_path: Path, server_db: str, request: pytest.FixtureRequest
+           ) -> Iterator[CentralServer]:
+    url = request.getfixturevalue("postgres_url") if server_db == "postgres" else None
+    central = CentralServer(tmp_path / "server.db", url)
     central.start()
     yield central
     central.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import sqlite3
 import struct
 import threading
 import wave
@@ -23,8 +22,10 @@ from sync.inbox import Inbox
 from sync.outbox import Outbox
 from sync.store import Store, SubmissionDraft
 from sync.upload import AttachmentRefused, upload
-from tests.conftest import STAFF_HEADERS, CentralServer, sync_worker
+from tests.conftest import ON_BOTH_DATABASES, STAFF_HEADERS, CentralServer, sync_worker
 from tests.faults import FaultProxy
+
+pytestmark = ON_BOTH_DATABASES
 
 
 def _worker(store: Store, server: CentralServer, key: str) -> SyncWorker:
@@ -146,8 +147,7 @@ def test_voice_note_upload_resumes_after_a_cut(
     worker.close()
     stored_on_server = server.attachments / digest
     assert hashlib.sha256(stored_on_server.read_bytes()).hexdigest() == digest
-    with sqlite3.connect(server.db) as db:
-        row = db.execute("SELECT received, size, complete FROM attachments").fetchone()
+    row = server.rows("SELECT received, size, complete FROM attachments")[0]
     assert row == (len(data), len(data), 1)
     assert not voice.exists()  # acknowledged: the voice is dropped on the kiosk
     assert Outbox(store).depth() == 0
