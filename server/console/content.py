@@ -104,12 +104,12 @@ def _show(request: Request, db: Session, staff: StaffUser, page: Page, *,
     visible = None if staff.is_admin else [staff.community_code or ""]
     items = content.published(db, page.kind, visible)
     if page.kind == "category":
-        items.sort(key=lambda i: (i.community_code or "", i.body.get("order", 0), i.key))
+        items.sort(key=lambda i: (i.community_code or "", _place(i.body), i.key))
     editing = request.query_params.get("edit")
     if page.kind == "category" and editing and form is None:
         scope = request.query_params.get("community") or None
         form = next(({"name": str(i.body.get("name", i.key)),
-                      "phrases": "\n".join(map(str, i.body.get("phrases", []))),
+                      "phrases": "\n".join(map(str, _list(i.body.get("phrases")))),
                       "order": str(i.body.get("order", 0)), "community": scope or ""}
                      for i in items if i.key == editing and i.community_code == scope), None)
     done = request.query_params.get("done")
@@ -119,6 +119,16 @@ def _show(request: Request, db: Session, staff: StaffUser, page: Page, *,
                   communities=communities, names=names, error=error, form=form or {},
                   messages=messages, notice_types=content.NOTICE_TYPES,
                   schedule_types=content.SCHEDULE_TYPES, today=date.today().isoformat())
+
+
+def _place(body: dict[str, Any]) -> float:
+    """A category's place on screen; bodies from the JSON API may lack one."""
+    order = body.get("order")
+    return float(order) if isinstance(order, int | float) else float("inf")
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 def _publish(request: Request, db: Session, staff: StaffUser, form: FormData,
