@@ -7,10 +7,11 @@ description: it is the resident's own words, often naming people or a flat, and 
 has no record of consent to publish it.
 
 Requests posted here are numbered like kiosk tickets, from a kiosk code the server reserves
-for Open311 (the highest free one, registered as the pseudo-kiosk ``OPEN311_KIOSK_NAME``
-without a key, so nothing can sign as it); when its 99,999 sequence numbers are used up the
-next free code is reserved. Their channel is "staff_written" (书面): a request in writing that
-reached the hall through another system, the closest of the kiosk protocol's channels.
+for Open311: the highest free one, registered as the pseudo-kiosk ``OPEN311_KIOSK_NAME``
+without a key and marked revoked, so nothing can sign as it. When its 99,999 sequence numbers
+are used up the next free code is reserved. Their channel is "staff_written" (书面): a request
+in writing that reached the hall through another system, the closest of the kiosk protocol's
+channels.
 """
 
 from __future__ import annotations
@@ -224,9 +225,12 @@ def _reserve_code(db: Session) -> str:
     free = next((c for c in reversed(ALL_CODES) if c not in taken), None)
     if free is None:
         raise Open311Error(503, "no kiosk code is free to number Open311 requests")
+    stamp = now_iso()
     with db.begin_nested():
-        db.add(Kiosk(code=free, name=OPEN311_KIOSK_NAME, public_key="", created_at=now_iso(),
-                     heartbeat=None, heartbeat_at=None, community_code=None))
+        # Marked revoked from the start: it never sends heartbeats, so the fleet page and the
+        # metrics, which leave revoked kiosks out, must not count it as a silent kiosk.
+        db.add(Kiosk(code=free, name=OPEN311_KIOSK_NAME, public_key="", created_at=stamp,
+                     heartbeat=None, heartbeat_at=None, community_code=None, revoked_at=stamp))
     return free
 
 

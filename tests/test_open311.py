@@ -175,7 +175,10 @@ def test_a_posted_request_reaches_staff_and_reads_back(site: Site) -> None:
     with sqlite3.connect(site.server.db) as db:  # in the staff's list like any other issue
         row = db.execute("SELECT category, place, channel, contact_phone FROM "
                          "central_submissions WHERE ticket = ?", (ticket,)).fetchone()
+        kiosk = db.execute("SELECT code, public_key, revoked_at IS NOT NULL FROM kiosks "
+                           "WHERE code = ?", (ticket[:4],)).fetchone()
     assert row == ("安全隐患", "幸福路与和平街路口", "staff_written", POSTED_PHONE)
+    assert kiosk == ("9999", "", 1)  # the server's own Open311 code: no key, nobody signs as it
     _staff_step(site.server, ticket, "sort", "已转城管处理")
     status, found = site.json(f"requests/{ticket}.json")
     assert status == 200 and found[0]["status"] == "open"
