@@ -10,11 +10,12 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from server.console.auth import digest
+from server.console.issues import PAGE_SIZE
 from sync.contract.protocol import API_PREFIX, Step
 from sync.contract.ticket import group
 from sync.store import Store, SubmissionDraft
 from tests import console_support
-from tests.conftest import STAFF_HEADERS, sync_worker
+from tests.conftest import STAFF_HEADERS, drain, sync_worker
 from tests.console_support import (
     ADMIN,
     HP_STAFF,
@@ -152,6 +153,9 @@ def test_overdue_issues_are_marked_and_found(console_site: ConsoleSite) -> None:
                            {"affair_class": "major", "responsible": "街道城管科",
                             "deadline": "2020-01-31", "note": "已转街道"})
         assert reply.status_code == 303
+        again = _post_form(client, "/console/", f"/console/issues/{ticket}/sort",
+                           {"affair_class": "private", "note": "同时分流"})
+        assert again.status_code == 409 and "已经分流过了" in again.text
         assert "已逾期" in client.get(f"/console/issues/{ticket}").text
         found = client.get("/console/issues", params={"overdue": "1"}).text
         assert re.search(rf'<tr class="overdue" data-ticket="{ticket}">', found)
@@ -160,6 +164,27 @@ def test_overdue_issues_are_marked_and_found(console_site: ConsoleSite) -> None:
         assert reply.status_code == 303
         assert "已逾期" not in client.get(f"/console/issues/{ticket}").text  # 办结
         assert ticket not in client.get("/console/issues", params={"overdue": "1"}).text
+
+
+def test_search_pages_through_many_issues(console_site: ConsoleSite) -> None:
+    store = Store(console_site.tmp / "kiosk-0201.db")
+    worker = sync_worker(store, console_site.url, console_site.kiosk_keys["0201"], code="0201")
+    try:
+        for n in range(PAGE_SIZE + 1):
+            store.record_submission(SubmissionDraft("环境卫生", f"分页核对第{n}件"), "0201")
+        assert drain(worker, rounds=5, pause_s=0.05).waiting == 0
+    finally:
+        worker.close()
+        store.close()
+    with signed_in_client(console_site, HP_STAFF) as client:
+        first = client.get("/console/issues", params={"q": "分页核对"}).text
+        assert f"共 {PAGE_SIZE + 1} 件" in first and "第 1 / 2 页" in first
+        second = client.get("/console/issues", params={"q": "分页核对", "page": "2"}).text
+        on_first, on_second = (set(re.findall(r'data-ticket="(\d+)"', p)) for p in (first, second))
+        assert len(on_first) == PAGE_SIZE and len(on_second) == 1
+        assert not on_first & on_second
+    with signed_in_client(console_site, XFL_STAFF) as client:
+        assert "共 0 件" in client.get("/console/issues", params={"q": "分页核对"}).text
 
 
 def test_forms_without_the_csrf_token_are_refused(console_site: ConsoleSite) -> None:

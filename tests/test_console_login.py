@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy.orm import sessionmaker
 
+from server.cli import main as server_cli
 from server.console.auth import SESSION_COOKIE, add_account
 from server.db import open_server_engine
 from tests import console_support
@@ -43,8 +46,6 @@ def test_session_cookie_is_httponly_strict_and_stored_hashed(console_site: Conso
     cookie = reply.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
     token = reply.cookies[SESSION_COOKIE]
-    import sqlite3
-
     with sqlite3.connect(console_site.server.db) as db:
         stored = [r[0] for r in db.execute("SELECT token_sha256 FROM staff_sessions")]
     assert token not in stored and len(stored) >= 1
@@ -87,9 +88,10 @@ def test_repeated_wrong_passwords_are_throttled(console_site: ConsoleSite) -> No
     assert codes[:5] == [401] * 5 and codes[5] == 429
 
 
-def test_add_staff_and_staff_token_commands(console_site: ConsoleSite) -> None:
-    base = [sys.executable, "-m", "server", "--db", console_site.db_url]
-    added = subprocess.run([*base, "add-staff", "zhou", "--name", "周敏", "--role", "community",
+def test_add_staff_and_staff_token_commands(console_site: ConsoleSite,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    added = subprocess.run([sys.executable, "-m", "server", "--db", console_site.db_url,
+                            "add-staff", "zhou", "--name", "周敏", "--role", "community",
                             "--community", "heping"], input="zhou-pass-2026\n",
                            capture_output=True, text=True, cwd=REPO, timeout=60, check=False)
     assert added.returncode == 0, added.stderr
@@ -97,13 +99,19 @@ def test_add_staff_and_staff_token_commands(console_site: ConsoleSite) -> None:
     reply = httpx.post(f"{console_site.url}/console/login",
                        data={"username": "zhou", "password": "zhou-pass-2026"}, timeout=10)
     assert reply.status_code == 303
-    issued = subprocess.run([*base, "staff-token", "zhou"], capture_output=True, text=True,
-                            cwd=REPO, timeout=60, check=False)
-    assert issued.returncode == 0, issued.stderr
-    token = issued.stdout.strip()
+    assert server_cli(["--db", console_site.db_url, "add-staff", "nobody", "--name", "某",
+                       "--role", "community"]) == 2  # community staff need a community
+    capsys.readouterr()
+    assert server_cli(["--db", console_site.db_url, "staff-token", "zhou"]) == 0
+    token = capsys.readouterr().out.strip()
+    with sqlite3.connect(console_site.server.db) as db:
+        stored = [r[0] for r in db.execute(
+            "SELECT token_sha256 FROM staff_tokens WHERE username = 'zhou'")]
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
     kiosks = httpx.get(f"{console_site.url}/api/v1/staff/kiosks",
                        headers={"authorization": f"Bearer {token}"}, timeout=10)
     assert kiosks.status_code == 200
+    assert [k["code"] for k in kiosks.json()] == ["0201"]  # heping's only
 
 
 def test_browser_login_refuses_a_wrong_password(console_site: ConsoleSite,

@@ -121,8 +121,14 @@ def sort_issue(request: Request, ticket: str, staff: Staff, form: CheckedForm) -
         return _issue_page(request, staff, ticket, error=f"没有保存：{exc}", status_code=422)
     with transaction(request) as db:
         sub = _issue(db, staff, ticket)
-        sub.affair_class, sub.responsible, sub.deadline = affair, responsible or None, deadline
-        set_step(db, sub, Step.SORT, note or f"已受理，列为{AFFAIR_LABELS[affair]}", staff.username)
+        already = sub.step != Step.SAY.value
+        if not already:
+            sub.affair_class, sub.responsible, sub.deadline = affair, responsible or None, deadline
+            set_step(db, sub, Step.SORT, note or f"已受理，列为{AFFAIR_LABELS[affair]}",
+                     staff.username)
+    if already:  # two staff sorting the same issue at once: the first one counts
+        return _issue_page(request, staff, ticket, status_code=409,
+                           error="没有保存：这件事已经分流过了，请看下面的办理经过。")
     return RedirectResponse(f"/console/issues/{sub.ticket}?saved=1", status_code=303)
 
 
