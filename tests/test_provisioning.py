@@ -169,6 +169,8 @@ def test_a_rotated_key_replaces_the_old_one(server: CentralServer, tmp_path: Pat
     (("add-kiosk", "--csv", "missing.csv", "--out", "o"), "missing.csv: cannot read it"),
     (("revoke-kiosk", "0001"), "no kiosk with code '0001'"),
     (("rotate-key", "12"), "no kiosk with code '12'"),
+    (("move-kiosk", "0001", "--community", "xingfuli"), "no kiosk with code '0001'"),
+    (("revoke-api-key", "city-app"), "no Open311 key in use named 'city-app'"),
 ])
 def test_fleet_commands_say_what_is_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str],
