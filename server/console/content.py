@@ -105,6 +105,10 @@ def _show(request: Request, db: Session, staff: StaffUser, page: Page, *,
     items = content.published(db, page.kind, visible)
     if page.kind == "category":
         items.sort(key=lambda i: (i.community_code or "", _place(i.body), i.key))
+    elif page.kind == "directory":
+        items.sort(key=lambda i: (str(i.body.get("name", "")), i.key))
+    elif page.kind == "schedule":
+        items.sort(key=lambda i: i.key)
     editing = request.query_params.get("edit")
     if page.kind == "category" and editing and form is None:
         scope = request.query_params.get("community") or None
