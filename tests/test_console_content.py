@@ -169,26 +169,31 @@ def test_the_staff_api_publishes_through_the_same_list(console_site: ConsoleSite
 def test_a_notice_published_in_the_browser_reaches_that_communitys_kiosk(
     console_site: ConsoleSite, chromium: Browser,
 ) -> None:
+    title = "充电桩设置议事结果公示"
     page = logged_in_page(chromium, console_site, ADMIN)
     try:
         page.goto("/console/notices")
         page.select_option("#notice_type", "decision")
         page.select_option("#community", "xingfuli")
-        page.fill("#title", "充电桩设置议事结果公示")
+        page.fill("#title", title)
         page.fill("#text", "经居民代表会议表决，同意在3栋北侧设置电动车充电桩60个。")
         page.fill("#expires_on", "2026-12-31")
         page.click("#notice-form button[type=submit]")
         expect(page.locator(".flash")).to_contain_text("已发布")
-        row = page.locator("#published tr", has_text="充电桩设置议事结果公示")
+        row = page.locator("#published tr", has_text=title)
         expect(row).to_contain_text("幸福里社区")
         expect(row).to_contain_text("议事会决定")
+        got = [n for n in _catalog(console_site, "0101", "notice") if n["title"] == title]
+        assert len(got) == 1
+        assert got[0]["text"].startswith("经居民代表会议表决")
+        assert (got[0]["notice_type"], got[0]["type_label"], got[0]["expires_on"]) == \
+            ("decision", "议事会决定", "2026-12-31")
+        assert title not in {n["title"] for n in _catalog(console_site, "0201", "notice")}
+
+        row.locator("summary", has_text="撤下").click()
+        row.get_by_role("button", name=re.compile("确定撤下")).click()
+        expect(page.locator(".flash")).to_contain_text("已撤下")
+        expect(page.locator("#published")).not_to_contain_text(title)
     finally:
         page.context.close()
-    got = [n for n in _catalog(console_site, "0101", "notice")
-           if n["title"] == "充电桩设置议事结果公示"]
-    assert len(got) == 1
-    assert got[0]["text"].startswith("经居民代表会议表决")
-    assert (got[0]["notice_type"], got[0]["type_label"], got[0]["expires_on"]) == \
-        ("decision", "议事会决定", "2026-12-31")
-    assert "充电桩设置议事结果公示" not in {
-        n["title"] for n in _catalog(console_site, "0201", "notice")}
+    assert title not in {n["title"] for n in _catalog(console_site, "0101", "notice")}
