@@ -183,6 +183,8 @@ def test_search_pages_through_many_issues(console_site: ConsoleSite) -> None:
         on_first, on_second = (set(re.findall(r'data-ticket="(\d+)"', p)) for p in (first, second))
         assert len(on_first) == PAGE_SIZE and len(on_second) == 1
         assert not on_first & on_second
+        words = client.get("/console/issues", params={"q": "核对第1件"}).text
+        assert words.count("data-ticket=") == 1  # the digit in the words is not a ticket search
     with signed_in_client(console_site, XFL_STAFF) as client:
         assert "共 0 件" in client.get("/console/issues", params={"q": "分页核对"}).text
 

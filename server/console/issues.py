@@ -6,6 +6,7 @@ as if it did not exist. Every change of step goes through ``server.steps.set_ste
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from math import ceil
@@ -31,6 +32,7 @@ PAGE_SIZE = 50
 QUEUE_LIMIT = 500
 NOTE_MAX = 500  # what a kiosk accepts as a status note (SetStatusRequest.note)
 TEXT_MAX = 200
+TICKET_TYPED = re.compile(r"[0-9][0-9 -]*")
 
 
 def _visible(staff: StaffUser) -> ColumnElement[bool]:
@@ -91,7 +93,8 @@ def queue(request: Request, staff: Staff) -> HTMLResponse:
             .limit(QUEUE_LIMIT)).all()
         voices = {s.ticket for s in issues if _voice_ready(db, s)}
         communities = _communities(db)
-    return render(request, "queue.html", issues=issues, voices=voices, communities=communities)
+    return render(request, "queue.html", issues=issues, voices=voices, communities=communities,
+                  limit=QUEUE_LIMIT)
 
 
 def _date_field(form: FormData, name: str) -> str | None:
@@ -241,11 +244,10 @@ def _search_filters(staff: StaffUser, params: dict[str, str], today: str
     filters = [_visible(staff)]
     words = params["q"]
     if words:
-        digits = normalize(words)
         matches = [CentralSubmission.description.contains(words, autoescape=True),
                    CentralSubmission.place.contains(words, autoescape=True)]
-        if digits:
-            matches.append(CentralSubmission.ticket.contains(digits, autoescape=True))
+        if TICKET_TYPED.fullmatch(words):  # "0101 00001 3", not "3栋"
+            matches.append(CentralSubmission.ticket.contains(normalize(words), autoescape=True))
         filters.append(or_(*matches))
     if params["category"]:
         filters.append(CentralSubmission.category == params["category"])
