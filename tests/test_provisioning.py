@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from server import cli
-from server.provision import add_community
+from server.provision import add_community, add_kiosk
 from sync.contract.protocol import API_PREFIX
 from sync.contract.signing import KioskSigner
 from tests.conftest import CentralServer, shuoshi
@@ -133,33 +133,33 @@ def _provision_one(server: CentralServer, name: str) -> tuple[str, str]:
     return data["hall"]["kiosk_code"], data["sync"]["signing_key"]
 
 
-def test_a_revoked_kiosk_is_refused(server: CentralServer) -> None:
-    code, key = _provision_one(server, "幸福里东门")
-    other, other_key = _provision_one(server, "幸福里西门")
-    assert _answer(server, code, key) == 200
-    revoked = shuoshi("server", "revoke-kiosk", code, "--db", _db(server))
-    assert revoked.returncode == 0 and "revoked" in revoked.stdout
-    assert _refused_within(server, code, key, REFUSAL_WAIT_S)
-    assert _answer(server, other, other_key) == 200
-    again = shuoshi("server", "revoke-kiosk", code, "--db", _db(server))
-    assert again.returncode == 0 and "already revoked" in again.stdout
-    rotate = shuoshi("server", "rotate-key", code, "--db", _db(server))
-    assert rotate.returncode == 1 and "was revoked" in rotate.stderr
-
-
-def test_a_rotated_key_replaces_the_old_one(server: CentralServer, tmp_path: Path) -> None:
-    code, old_key = _provision_one(server, "幸福里东门")
-    assert _answer(server, code, old_key) == 200
+def test_revoked_and_rotated_keys_are_refused(server: CentralServer, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """One kiosk revoked, one given a new key, a third untouched (both waits run together)."""
+    revoked, revoked_key = _provision_one(server, "幸福里东门")  # the config printed
+    rotated, old_key = add_kiosk(_db(server), "幸福里西门")
+    other, other_key = add_kiosk(_db(server), "幸福里南门")
+    assert {_answer(server, c, k) for c, k in ((revoked, revoked_key), (rotated, old_key))} == {
+        200}
+    done = shuoshi("server", "revoke-kiosk", revoked, "--db", _db(server))
+    assert done.returncode == 0 and "revoked" in done.stdout
     target = tmp_path / "kiosk.toml"
     target.write_text("the old config\n", encoding="utf-8")
-    rotated = shuoshi("server", "rotate-key", code, "--out", str(target), "--db", _db(server),
-                      "--server-url", server.url)
-    assert rotated.returncode == 0, rotated.stderr
+    done = shuoshi("server", "rotate-key", rotated, "--out", str(target), "--db", _db(server),
+                   "--server-url", server.url)
+    assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     new_code, new_key, _ = _config(target)
-    assert new_code == code and new_key != old_key
-    assert _refused_within(server, code, old_key, REFUSAL_WAIT_S)
-    assert _answer(server, code, new_key) == 200
+    assert new_code == rotated and new_key != old_key
+    assert _answer(server, rotated, new_key) == 200
+    assert _refused_within(server, revoked, revoked_key, REFUSAL_WAIT_S)
+    assert _refused_within(server, rotated, old_key, REFUSAL_WAIT_S)
+    assert _answer(server, rotated, new_key) == 200
+    assert _answer(server, other, other_key) == 200
+    assert cli.main(["revoke-kiosk", revoked, "--db", _db(server)]) == 0
+    assert "already revoked" in capsys.readouterr().out
+    assert cli.main(["rotate-key", revoked, "--db", _db(server)]) == 1
+    assert "was revoked" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("args", "says"), [
