@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from server.auth import KioskCode
-from server.db import Attachment
+from server.db import Attachment, insert_or_nothing
 from server.deps import reading, transaction
 from sync.contract.protocol import API_PREFIX, AttachmentState
 
@@ -56,12 +56,13 @@ async def upload_piece(sha256: str, request: Request, kiosk: KioskCode,
 def _store_piece(request: Request, sha256: str, kiosk: str, size: int, offset: int,
                  piece: bytes) -> AttachmentState | JSONResponse:
     with transaction(request) as db:
-        row = db.get(Attachment, sha256)
-        if row is None:
-            row = Attachment(sha256=sha256, kiosk_code=kiosk, size=size, received=0,
-                             complete=False)
-            db.add(row)
+        # Made if new, then locked: pieces of one attachment sent at once take turns.
+        made = db.scalar(insert_or_nothing(db, Attachment).values(
+            sha256=sha256, kiosk_code=kiosk, size=size, received=0, complete=False
+        ).returning(Attachment.sha256))
+        if made is not None:
             _path(request, sha256).write_bytes(b"")
+        row = db.get_one(Attachment, sha256, with_for_update=True)
         if row.complete:
             return _state(row)
         if offset != row.received or row.size != size or offset + len(piece) > size:

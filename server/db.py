@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Insert, String, create_engine, delete, event
+from sqlalchemy import Engine, Insert, String, create_engine, delete, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -265,6 +265,7 @@ never waits for a connection; POOL_OVERFLOW covers what the shedder does not cou
 /healthz, start-up). It stays under anyio's 40 worker threads. With PostgreSQL,
 ``max_connections`` must cover (POOL_SIZE + POOL_OVERFLOW) x worker processes, plus admin."""
 POOL_OVERFLOW = 5
+MIGRATION_LOCK = 0x5348_5553_4D49  # PostgreSQL advisory lock held while migrating
 POOL_TIMEOUT_S = 10.0
 """Waiting longer than this for a connection is an error, not a freeze."""
 
@@ -317,8 +318,17 @@ def _migrate(url: str, engine: Engine) -> None:
         db_path = Path(url.removeprefix("sqlite:///"))
         db_path.parent.mkdir(parents=True, exist_ok=True)
         lock = db_path.with_name(db_path.name + ".migrate.lock")
-    # Servers started before migrations existed made these tables with create_all.
-    upgrade(engine, MIGRATIONS_DIR, lock, adopt=("central_submissions", "0001"))
+    if engine.dialect.name != "postgresql":
+        # Servers started before migrations existed made these tables with create_all.
+        upgrade(engine, MIGRATIONS_DIR, lock, adopt=("central_submissions", "0001"))
+        return
+    # Servers on other hosts share the database but not the lock file: the database locks.
+    with engine.connect() as guard:
+        guard.execute(select(func.pg_advisory_lock(MIGRATION_LOCK)))
+        try:
+            upgrade(engine, MIGRATIONS_DIR, lock, adopt=("central_submissions", "0001"))
+        finally:
+            guard.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK)))
 
 
 def open_server_engine(url: str) -> Engine:
