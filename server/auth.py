@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -69,10 +70,6 @@ class KioskKeys:
                 self.keys.pop(code, None)
         return key
 
-    def forget(self, code: str) -> None:
-        with self.lock:
-            self.keys.pop(code, None)
-
     def nonce_prune_due(self) -> bool:
         now = time.monotonic()
         with self.lock:
@@ -106,23 +103,27 @@ class _Refused(Exception):
     pass
 
 
+def _verified(method: str, url: str, headers: list[tuple[str, str]], body: bytes, code: str,
+              key: str | None) -> VerifiedRequest:
+    return verify_request(method=method, url=url, headers=headers, body=body,
+                          public_keys={code: key} if key else {})
+
+
 def _admit(db: ServerDatabase, keys: KioskKeys, code: str, method: str, url: str,
            headers: list[tuple[str, str]], body: bytes) -> str:
     """Everything a signed request costs the database, in one thread call: the key (from
     memory when read in the last KEY_CACHE_S) and the nonce."""
+    verified: VerifiedRequest | None = None
     key = keys.cached(code)
-    fresh = key is None
-    if key is None:
+    if key is not None:
+        with suppress(SignatureRefused):  # else the key may have been rotated: read it again
+            verified = _verified(method, url, headers, body, code, key)
+    if verified is None:
         key = keys.read(db.reading, code)
-    for attempt in range(2):
         try:
-            verified = verify_request(method=method, url=url, headers=headers, body=body,
-                                      public_keys={code: key} if key else {})
-            break
+            verified = _verified(method, url, headers, body, code, key)
         except SignatureRefused as exc:
-            if fresh or attempt:
-                raise _Refused(str(exc)) from None
-            key, fresh = keys.read(db.reading, code), True  # the key may have been rotated
+            raise _Refused(str(exc)) from None
     if not _remember_nonce(db, keys, verified):
         raise _Refused("replayed request (nonce already used)")
     return verified.key_id

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
+import tomllib
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -20,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from server import deps
 from server.app import create_app
+from server.auth import KEY_CACHE_S
 from server.feed import append_change
-from server.provision import add_community, add_kiosk
+from server.provision import add_community, add_kiosk, revoke_kiosk, rotate_key
 from sync.contract.protocol import API_PREFIX, ChangePage, PushRequest, PushResponse, SubmissionIn
 from sync.contract.ticket import make_ticket
 from tests.conftest import ON_BOTH_DATABASES, CentralServer
@@ -146,3 +149,19 @@ def test_every_handler_taking_a_session_ends_its_own_transaction(tmp_path: Path)
     assert len(taking) > 5  # the staff API, ratings, Open311, the console
     assert [r.path for r in taking if not getattr(r.endpoint, "ends_its_transactions", False)
             ] == []
+
+
+def test_a_rotated_key_works_at_once_and_a_revoked_kiosk_is_refused_soon(
+    server: CentralServer,
+) -> None:
+    old = server.provision("0042")
+    with server.signed_client("0042", old) as client:
+        assert client.get(f"{API_PREFIX}/changes").status_code == 200  # the key is remembered
+    config = tomllib.loads(rotate_key(server.db_url, "0042", server.url))
+    new = config["sync"]["signing_key"]
+    with server.signed_client("0042", new) as client:
+        assert client.get(f"{API_PREFIX}/changes").status_code == 200
+        revoke_kiosk(server.db_url, "0042")
+        time.sleep(KEY_CACHE_S)  # the longest a server process keeps using a key it read
+        refused = client.get(f"{API_PREFIX}/changes")
+    assert refused.status_code == 401
