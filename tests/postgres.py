@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import glob
 import os
+import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,16 +45,16 @@ class PostgresCluster:
     def create_database(self) -> str:
         name = f"t_{uuid.uuid4().hex[:16]}"
         with self.admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+            conn.execute(f'CREATE DATABASE "{name}"')
         return name
 
     def drop_database(self, name: str) -> None:
         with self.admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def postgres_bindir() -> Path:
-    """Where initdb and pg_ctl are; a clear failure (not a skip) when PostgreSQL is missing."""
+    """Where initdb and postgres are; a clear failure (not a skip) when PostgreSQL is missing."""
     candidates: list[Path] = []
     if shutil.which("pg_config"):
         found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
@@ -60,9 +63,9 @@ def postgres_bindir() -> Path:
             candidates.append(Path(found))
     candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
     for folder in candidates:
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+        if (folder / "initdb").exists() and (folder / "postgres").exists():
             return folder
-    pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: install the "
+    pytest.fail("PostgreSQL server binaries (initdb, postgres) not found: install the "
                 "`postgresql` package (scripts/setup.sh does) to run the PostgreSQL tests",
                 pytrace=False)
 
@@ -73,19 +76,37 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _as_owner(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: as root, run it as the ``postgres`` user."""
+def _owner() -> dict[str, object]:
+    """PostgreSQL refuses to run as root: as root, its programs run as the ``postgres`` user."""
     if os.geteuid() != 0:
-        return command
-    if shutil.which("runuser") is None:
-        pytest.fail("running as root but `runuser` is missing, so PostgreSQL cannot be "
-                    "started as the postgres user", pytrace=False)
-    return ["runuser", "-u", "postgres", "--", *command]
+        return {}
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.fail("running as root but there is no `postgres` user to run PostgreSQL as "
+                    "(the `postgresql` package makes it)", pytrace=False)
+    return {"user": "postgres", "group": "postgres", "extra_groups": []}
 
 
 def _chown_to_postgres(path: Path) -> None:
     if os.geteuid() == 0:
         shutil.chown(path, user="postgres", group="postgres")
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], cluster: PostgresCluster,
+                      log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            cluster.admin().close()
+            return
+        except psycopg.OperationalError:
+            time.sleep(0.05)
+    server.kill()
+    server.wait()
+    pytest.fail(f"PostgreSQL did not start:\n{log.read_text(errors='replace')}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -98,30 +119,34 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     for path in (root, sockets):
         _chown_to_postgres(path)
     user = "postgres"
-    made = subprocess.run(
-        _as_owner([str(bindir / "initdb"), "-D", str(data), "-U", user, "--auth=trust",
-                   "-E", "UTF8", "--locale=C", "--no-sync"]),
-        capture_output=True, text=True, check=False, timeout=START_TIMEOUT_S)
+    made = subprocess.run([str(bindir / "initdb"), "-D", str(data), "-U", user, "--auth=trust",
+                           "-E", "UTF8", "--locale=C", "--no-sync"], capture_output=True,
+                          text=True, check=False, timeout=START_TIMEOUT_S, **_owner())  # type: ignore[call-overload]
     if made.returncode != 0:
         shutil.rmtree(root, ignore_errors=True)
         pytest.fail(f"initdb failed:\n{made.stdout}\n{made.stderr}", pytrace=False)
-    port = _free_port()
-    options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sockets}"
-               " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-               " -c max_connections=300")
-    started = subprocess.run(
-        _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-                   "-w", "-t", str(START_TIMEOUT_S), "start"]),
-        capture_output=True, text=True, check=False, timeout=START_TIMEOUT_S + 10)
-    if started.returncode != 0:
-        details = log.read_text(errors="replace") if log.exists() else ""
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(f"PostgreSQL did not start:\n{started.stderr}\n{details}", pytrace=False)
+    cluster = PostgresCluster(host="127.0.0.1", port=_free_port(), user=user)
+    settings = {"listen_addresses": cluster.host, "port": cluster.port,
+                "unix_socket_directories": sockets, "fsync": "off", "synchronous_commit": "off",
+                "full_page_writes": "off", "max_connections": 300}
+    # A child of this process (not daemonised by pg_ctl), so it ends with the test run even
+    # when the run is killed.
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(  # type: ignore[call-overload]
+            [str(bindir / "postgres"), "-D", str(data),
+             *(arg for name, value in settings.items() for arg in ("-c", f"{name}={value}"))],
+            stdout=log_file, stderr=subprocess.STDOUT, **_owner())
     try:
-        yield PostgresCluster(host="127.0.0.1", port=port, user=user)
+        _wait_until_ready(server, cluster, log)
+        yield cluster
     finally:
-        subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                                  "-w", "stop"]), capture_output=True, check=False, timeout=60)
+        if server.poll() is None:
+            server.send_signal(signal.SIGINT)  # fast shutdown: clients are disconnected
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         shutil.rmtree(root, ignore_errors=True)
 
 
