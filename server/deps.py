@@ -47,7 +47,7 @@ def transaction(request: Request) -> Iterator[Session]:
 
 @contextmanager
 def reading(request: Request) -> Iterator[Session]:
-    """A read transaction: one consistent snapshot, no write lock on SQLite."""
+    """A read transaction (SQLite: a snapshot that never takes the write lock)."""
     with database(request).reading.begin() as db:
         yield db
 
