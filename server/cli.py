@@ -26,7 +26,8 @@ def parser(prog: str = "shuoshi-server") -> argparse.ArgumentParser:
                          "larger server)")
     sv.add_argument("--max-concurrency", type=int, metavar="K",
                     help="requests inside each worker at once; more wait briefly or are "
-                         "answered 503 with Retry-After (default: one below the database pool)")
+                         "answered 503 with Retry-After (default 4, always below the database "
+                         "pool)")
     sv.add_argument("--no-access-log", dest="access_log", action="store_false",
                     help="do not write the shuoshi.access line for each request")
     sv.set_defaults(handler=run_server)
