@@ -26,9 +26,13 @@ ACCESS_LINE = re.compile(r"\[(\d+)\] shuoshi\.access INFO (\S+) (\S+) (\d{3}) ([
                          r"kiosk=(\S+) ip=(\S+)$")
 
 
+METRICS_TOKEN = "metrics-token-5b2e"
+
+
 class RunningServer:
     def __init__(self, url: str, db: Path, log: Path, proc: subprocess.Popen[bytes]) -> None:
         self.url, self.db, self.log, self.proc = url, db, log, proc
+        self.metrics_headers: dict[str, str] = {}
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -39,7 +43,9 @@ class RunningServer:
 
     def metric(self, name: str, **labels: str) -> float:
         """One sample of /metrics (0 when absent), matched on the labels given."""
-        text = httpx.get(f"{self.url}/metrics", timeout=10).text
+        reply = httpx.get(f"{self.url}/metrics", headers=self.metrics_headers, timeout=10)
+        assert reply.status_code == 200
+        text = reply.text
         total = 0.0
         for line in text.splitlines():
             head, _, value = line.rpartition(" ")
@@ -53,7 +59,8 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(tmp_path: Path, *args: str) -> Iterator[RunningServer]:
+def running_server(tmp_path: Path, *args: str,
+                   env: dict[str, str] | None = None) -> Iterator[RunningServer]:
     db = tmp_path / "server.db"
     log = tmp_path / "server.log"
     port = free_port()
@@ -61,7 +68,7 @@ def running_server(tmp_path: Path, *args: str) -> Iterator[RunningServer]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "server", "--port", str(port), "--db", f"sqlite:///{db}",
              "--attachments", str(tmp_path / "attachments"), *args],
-            cwd=REPO, env=STAFF_ENV, stdout=out, stderr=subprocess.STDOUT)
+            cwd=REPO, env={**STAFF_ENV, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
     server = RunningServer(f"http://127.0.0.1:{port}", db, log, proc)
     try:
         for _ in range(300):
@@ -106,7 +113,9 @@ def test_two_workers_share_the_requests_and_the_metrics(tmp_path: Path) -> None:
 
 
 def test_metrics_by_route_and_kiosk_staleness(tmp_path: Path) -> None:
-    with running_server(tmp_path) as server:
+    with running_server(tmp_path, env={"SHUOSHI_METRICS_TOKEN": METRICS_TOKEN}) as server:
+        assert httpx.get(f"{server.url}/metrics", timeout=10).status_code == 401
+        server.metrics_headers = {"authorization": f"Bearer {METRICS_TOKEN}"}
         _, key = add_kiosk(f"sqlite:///{server.db}", "幸福里大厅", "0042")
         assert server.metric("shuoshi_kiosks") == 1
         assert server.metric("shuoshi_kiosks_stale") == 1  # never heard from yet
@@ -143,6 +152,7 @@ def test_access_log_names_routes_and_kiosks_but_no_personal_data(tmp_path: Path)
         with server.signed("0042", key) as kiosk:
             assert kiosk.get(f"{API_PREFIX}/tickets/{stored.ticket}").status_code == 200
         httpx.get(f"{server.url}/no/such/page?phone={PHONE}", timeout=10)
+        scrape = httpx.get(f"{server.url}/metrics", timeout=10).text
         output = server.output()
     lines = server.access_lines()
     assert ("POST", f"{API_PREFIX}/submissions", "200", "0042") in \
@@ -151,8 +161,9 @@ def test_access_log_names_routes_and_kiosks_but_no_personal_data(tmp_path: Path)
         {(m, r, s, k) for _, m, r, s, _, k, _ in lines}
     assert ("GET", "unmatched", "404", "-") in {(m, r, s, k) for _, m, r, s, _, k, _ in lines}
     assert all(ip == "127.0.0.1" for *_, ip in lines)
-    for private in (PHONE, PHONE[-4:], CONTACT, stored.ticket, "since="):
+    for private in (PHONE, f"*{PHONE[-4:]}", CONTACT, stored.ticket, "since="):
         assert private not in output
+        assert private not in scrape
 
 
 def test_past_saturation_sheds_with_retry_after_then_recovers(tmp_path: Path) -> None:
