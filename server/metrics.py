@@ -12,10 +12,11 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,13 +71,22 @@ class FleetCollector(Collector):
                                 queued)
 
 
+def _forget_dead_workers(folder: Path) -> None:
+    """A worker uvicorn replaced after it died leaves its in-flight gauge behind; drop it."""
+    for gauge in folder.glob("gauge_livesum_*.db"):
+        pid = int(gauge.stem.rsplit("_", 1)[1])
+        if not Path(f"/proc/{pid}").exists():
+            mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
 def _aware(iso: str) -> datetime:
     return datetime.fromisoformat(iso).astimezone()
 
 
 def exposition(sessions: sessionmaker[Session]) -> bytes:
     """The text a scrape gets: this process's (or every worker's) figures, then the fleet's."""
-    if os.environ.get(MULTIPROC_ENV):
+    if folder := os.environ.get(MULTIPROC_ENV):
+        _forget_dead_workers(Path(folder))
         requests = CollectorRegistry()
         MultiProcessCollector(requests)  # type: ignore[no-untyped-call]
     else:
