@@ -95,8 +95,8 @@ def postmaster_of(url: str) -> int | None:
                 cmdline = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if cmdline and cmdline[0].endswith(b"/postgres") and f"port={port}".encode() in \
-                    b" ".join(cmdline):
+            if cmdline and cmdline[0].endswith(b"/postgres") and \
+                    f"port={port}".encode() in cmdline:
                 return int(entry.name)
     return None
 
