@@ -68,7 +68,8 @@ def kiosks(db: Db, caller: Caller) -> list[dict[str, Any]]:
 
 @router.get("/quarantine")
 def quarantined(db: Db, caller: Caller) -> list[dict[str, str]]:
-    community_of = dict(db.execute(select(Kiosk.code, Kiosk.community_code)).tuples().all())
+    community_of = {code: community for code, community
+                    in db.execute(select(Kiosk.code, Kiosk.community_code))}
     return [{"uuid": q.uuid, "kiosk": q.kiosk_code, "ticket": q.ticket, "reason": q.reason,
              "reported_at": q.reported_at} for q in db.scalars(select(QuarantineRecord))
             if caller.may_handle(community_of.get(q.kiosk_code))]

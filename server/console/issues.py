@@ -65,7 +65,7 @@ def _overdue_clause(today: str) -> ColumnElement[bool]:
 
 
 def _communities(db: Session) -> dict[str, str]:
-    return dict(db.execute(select(Community.code, Community.name)).tuples().all())
+    return {code: name for code, name in db.execute(select(Community.code, Community.name))}
 
 
 def _voice_ready(db: Session, sub: CentralSubmission) -> bool:
