@@ -9,14 +9,16 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, Header, HTTPException, Query, Request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
+from sqlalchemy import Engine, and_, bindparam, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from server import attachments, console, open311, operations, ratings, staff, tickets
-from server.auth import KioskCode
+from server.auth import KioskCode, SignedBy, SignedKiosk
 from server.db import (
     CentralSubmission,
+    FeedChange,
     IdempotentReply,
     Kiosk,
     QuarantineRecord,
@@ -24,8 +26,7 @@ from server.db import (
     open_server_database,
     prune_idempotent_replies,
 )
-from server.deps import install_transactions, now_iso, reading, transaction
-from server.feed import changes_for
+from server.deps import install_transactions, now_iso, transaction
 from server.limits import BodyLimit
 from sync.contract.protocol import (
     API_PREFIX,
@@ -45,6 +46,7 @@ MAX_REQUEST_BYTES = 2**20
 IDEMPOTENCY_PRUNE_EVERY_S = 3600.0
 """Replies older than server.db.IDEMPOTENCY_RETENTION are deleted at most this often per
 server process, by the first push after that, in its own transaction."""
+OK = b'{"status":"ok"}'
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 2**20
 """An attachment's whole size, and so also the most one uploaded piece of it can carry."""
 
@@ -94,22 +96,18 @@ def create_app(db_url: str, *, staff_token: str | None = None,
                     return _stored_reply(db, kiosk, idempotency_key, digest) or reply
             return reply
 
+    # The two requests every kiosk sends all the time: async, so each does its database
+    # work (nonce included) in ONE thread call, and answers without response re-validation.
     @app.get(f"{API_PREFIX}/changes", response_model=ChangePage)
-    def changes(request: Request, kiosk: KioskCode, since: Annotated[int, Query(ge=0)] = 0,
-                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200) -> ChangePage:
-        with reading(request) as db:
-            rows = changes_for(db, kiosk, since, limit)
-            page = [Change(seq=r.seq, kind=r.kind, key=r.key,  # type: ignore[arg-type]
-                           body=json.loads(r.body), deleted=r.deleted) for r in rows]
-        return ChangePage(changes=page, cursor=page[-1].seq if page else since)
+    async def changes(kiosk: SignedBy, since: Annotated[int, Query(ge=0)] = 0,
+                      limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200) -> Response:
+        body = await run_in_threadpool(_changes_page, kiosk, since, limit)
+        return Response(body, media_type="application/json")
 
-    @app.post(f"{API_PREFIX}/heartbeat")
-    def heartbeat(beat: Heartbeat, request: Request, kiosk: KioskCode) -> dict[str, str]:
-        with transaction(request) as db:
-            row = db.get(Kiosk, kiosk)
-            if row is not None:
-                row.heartbeat, row.heartbeat_at = beat.model_dump_json(), now_iso()
-        return {"status": "ok"}
+    @app.post(f"{API_PREFIX}/heartbeat", response_model=None)
+    async def heartbeat(beat: Heartbeat, kiosk: SignedBy) -> Response:
+        await run_in_threadpool(_record_heartbeat, kiosk, beat.model_dump_json())
+        return Response(OK, media_type="application/json")
 
     @app.post(f"{API_PREFIX}/quarantine")
     def quarantine(report: QuarantineReport, request: Request,
@@ -129,6 +127,46 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     operations.install(app)
     install_transactions(app)
     return app
+
+
+_feed = FeedChange.__table__
+_CHANGES = (
+    select(_feed.c.seq, _feed.c.kind, _feed.c.key, _feed.c.body, _feed.c.deleted)
+    .where(_feed.c.seq > bindparam("since"), or_(
+        _feed.c.kiosk_code == bindparam("kiosk"),
+        and_(_feed.c.kiosk_code.is_(None),
+             or_(_feed.c.community_code.is_(None), _feed.c.community_code == select(
+                 Kiosk.community_code).where(Kiosk.code == bindparam("kiosk"))
+                 .scalar_subquery()))))
+    .order_by(_feed.c.seq).limit(bindparam("limit")))
+"""server.feed.changes_for's rule (its own status changes, its community's content and
+everyone's) in plain SQL: no Session or ORM objects on the commonest request of all."""
+_HEARTBEAT = update(Kiosk).where(Kiosk.code == bindparam("kiosk")).values(
+    heartbeat=bindparam("beat"), heartbeat_at=bindparam("at"))
+
+
+def _engine_of(sessions: sessionmaker[Session]) -> Engine:
+    engine: Engine = sessions.kw["bind"]
+    return engine
+
+
+def _changes_page(kiosk: SignedKiosk, since: int, limit: int) -> bytes:
+    with _engine_of(kiosk.database.reading).connect() as conn:
+        kiosk.record_nonce(conn)
+        rows = conn.execute(_CHANGES, {"since": since, "kiosk": kiosk.code,
+                                       "limit": limit}).all()
+        conn.commit()
+    if not rows:
+        return b'{"changes":[],"cursor":%d}' % since
+    page = [Change(seq=r.seq, kind=r.kind, key=r.key, body=json.loads(r.body),
+                   deleted=r.deleted) for r in rows]
+    return ChangePage(changes=page, cursor=page[-1].seq).model_dump_json().encode()
+
+
+def _record_heartbeat(kiosk: SignedKiosk, beat: str) -> None:
+    with _engine_of(kiosk.database.writing).begin() as conn:
+        kiosk.record_nonce(conn)
+        conn.execute(_HEARTBEAT, {"kiosk": kiosk.code, "beat": beat, "at": now_iso()})
 
 
 def _idempotency_prune_due(request: Request) -> bool:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -93,21 +93,6 @@ def _engine_of(sessions: sessionmaker[Session]) -> Engine:
     return engine
 
 
-def _remember_nonce(db: ServerDatabase, keys: KioskKeys, verified: VerifiedRequest) -> bool:
-    """Record the nonce, one statement committed at once; False if it was seen before (a
-    replay). Plain SQL on a connection: a Session and its transaction cost several times more
-    than the INSERT itself, on every signed request."""
-    now = time.time()
-    engine = _engine_of(db.nonces)
-    with engine.connect() as conn:
-        if keys.nonce_prune_due():
-            conn.execute(_PRUNE_NONCES, {"before": now - NONCE_KEPT_S})
-        recorded = conn.execute(_RECORD_NONCE, {"nonce": f"{verified.key_id}:{verified.nonce}",
-                                                "code": verified.key_id, "now": now}).scalar()
-        conn.commit()
-    return recorded is not None
-
-
 class _Refused(Exception):
     pass
 
@@ -129,24 +114,53 @@ class _Signed:
                                       query=self.query, body=self.body, public_key=key)
 
 
-def _admit(db: ServerDatabase, keys: KioskKeys, signed: _Signed,
-           verified: VerifiedRequest | None) -> str:
-    """What a signed request costs the database, in one thread call: the key when it was not
-    in memory or did not verify (a rotated key), and the nonce."""
-    if verified is None:
-        try:
-            verified = signed.verify(keys.read(_engine_of(db.reading), signed.parts.key_id))
-        except SignatureRefused as exc:
-            raise _Refused(str(exc)) from None
-    if not _remember_nonce(db, keys, verified):
-        raise _Refused("replayed request (nonce already used)")
-    return verified.key_id
+@dataclass(frozen=True)
+class SignedKiosk:
+    """A kiosk request whose signature verified, its nonce not yet recorded: the route calls
+    ``record_nonce`` first thing in its one thread call (``SignedBy`` routes only)."""
+
+    code: str
+    verified: VerifiedRequest
+    database: ServerDatabase
+    keys: KioskKeys
+
+    def record_nonce(self, conn: Connection | None = None) -> None:
+        """Refuse a replay (401). ``conn``: the route's own connection, used when the nonces
+        are kept in the same database (PostgreSQL), so the request takes one connection."""
+        nonces = _engine_of(self.database.nonces)
+        if conn is not None and conn.engine is nonces:
+            fresh = _remember_nonce(conn, self.keys, self.verified)
+        else:
+            with nonces.connect() as own:
+                fresh = _remember_nonce(own, self.keys, self.verified)
+                own.commit()
+        if not fresh:
+            raise HTTPException(status_code=401, detail="replayed request (nonce already used)")
 
 
-async def signed_kiosk(request: Request) -> str:
-    """The code of the kiosk whose key signed this request; 401 otherwise. The signature is
-    checked on the event loop with a key held in memory (about 0.1 ms, less than a hand-off to
-    a worker thread); the database is touched in one thread call."""
+def _remember_nonce(conn: Connection, keys: KioskKeys, verified: VerifiedRequest) -> bool:
+    """Record the nonce; False if it was seen before (a replay). Plain SQL on a connection: a
+    Session and a transaction of its own cost several times the INSERT itself."""
+    now = time.time()
+    if keys.nonce_prune_due():
+        conn.execute(_PRUNE_NONCES, {"before": now - NONCE_KEPT_S})
+    recorded = conn.execute(_RECORD_NONCE, {"nonce": f"{verified.key_id}:{verified.nonce}",
+                                            "code": verified.key_id, "now": now}).scalar()
+    return recorded is not None
+
+
+def _read_and_verify(db: ServerDatabase, keys: KioskKeys, signed: _Signed) -> VerifiedRequest:
+    try:
+        return signed.verify(keys.read(_engine_of(db.reading), signed.parts.key_id))
+    except SignatureRefused as exc:
+        raise _Refused(str(exc)) from None
+
+
+async def signed_by(request: Request) -> SignedKiosk:
+    """The kiosk whose key signed this request, its nonce still to record; 401 otherwise. The
+    signature is checked on the event loop with a key held in memory (about 0.1 ms, less than
+    a hand-off to a worker thread); the database is read only when the key is not in memory
+    or does not verify (a rotated key)."""
     scope = request.scope
     try:
         parts = parse_kiosk_signature(scope["headers"])
@@ -155,17 +169,27 @@ async def signed_kiosk(request: Request) -> str:
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
     signed = _Signed(parts, request.method, raw_path.decode("latin-1"),
                      scope["query_string"].decode("latin-1"), await request.body())
+    db: ServerDatabase = request.app.state.database
     keys = kiosk_keys(request)
     verified: VerifiedRequest | None = None
     key = keys.cached(parts.key_id)
     if key is not None:
         with suppress(SignatureRefused):  # else the key may have been rotated: read it again
             verified = signed.verify(key)
-    try:
-        return await run_in_threadpool(_admit, request.app.state.database, keys, signed,
-                                       verified)
-    except _Refused as exc:
-        raise HTTPException(status_code=401, detail=str(exc)) from None
+    if verified is None:
+        try:
+            verified = await run_in_threadpool(_read_and_verify, db, keys, signed)
+        except _Refused as exc:
+            raise HTTPException(status_code=401, detail=str(exc)) from None
+    return SignedKiosk(verified.key_id, verified, db, keys)
+
+
+async def signed_kiosk(request: Request) -> str:
+    """The code of the kiosk whose key signed this request, its nonce recorded; 401
+    otherwise."""
+    kiosk = await signed_by(request)
+    await run_in_threadpool(kiosk.record_nonce)
+    return kiosk.code
 
 
 @dataclass(frozen=True)
@@ -214,6 +238,8 @@ def staff_only(request: Request) -> StaffCaller:
 
 
 KioskCode = Annotated[str, Depends(signed_kiosk)]
+SignedBy = Annotated[SignedKiosk, Depends(signed_by)]
+"""For the commonest kiosk routes: the route records the nonce in its own thread call."""
 StaffOnly = Depends(staff_only)
 Caller = Annotated[StaffCaller, Depends(staff_only)]
 """The staff API's caller, for routes that limit what community staff may change."""
