@@ -178,12 +178,12 @@ class _Headers:
 
 
 # The server checks signatures with the verifier below, not with the library's
-# HTTPMessageVerifier: parsing the Structured Fields and the Content-Digest in pure Python cost
-# it ~1.3 ms of CPU per request (a quarter of the server's whole cost per signed request at
-# fleet scale; Ed25519 itself is ~0.05 ms). Kiosks sign with the library (KioskSigner), always
-# in one shape, and the verifier accepts that shape only, written exactly as the library writes
-# it; anything else is refused. tests/test_signature_fast_path.py proves it agrees with the
-# library.
+# HTTPMessageVerifier: its pure-Python Structured Field and Content-Digest parsing cost 0.48 ms
+# of CPU per request against 0.15 ms here (Ed25519 included), measured, on every request of
+# the whole fleet, all on the server's event loop or threads. Kiosks sign with the library
+# (KioskSigner), always in one shape; this verifier accepts that shape only, written exactly
+# as the library writes it, and refuses anything else. tests/test_signature_fast_path.py
+# proves it never accepts what the library refuses.
 _SF_KEY = r"[a-z*][a-z0-9_.*-]{0,63}"
 _SF_STRING_CHARS = r'[\x20\x21\x23-\x5b\x5d-\x7e]'
 _COVERED_LIST = "(" + " ".join(f'"{c}"' for c in COVERED) + ")"
