@@ -174,15 +174,16 @@ def create(db: Session, form: Mapping[str, str], services: Mapping[str, Service]
                                 form.get("last_name", "").strip()) if p)
     stamp = now_iso()
     for _attempt in range(5):
-        sub = CentralSubmission(
-            uuid=str(uuid.uuid4()), ticket=_next_ticket(db), kiosk_code="", category=service.name,
-            description=form.get("description", "").strip(), place=place, urgent=False,
-            contact_name=name or None, contact_phone=form.get("phone", "").strip() or None,
-            channel=OPEN311_CHANNEL, created_at=stamp, received_at=stamp, step=Step.SAY.value,
-            step_note="", step_changed_at=stamp, community_code=None)
-        sub.kiosk_code = sub.ticket[:4]
-        try:
-            with db.begin_nested():  # a concurrent request may take the same number first
+        try:  # a concurrent request may take the same number, or reserve the same code, first
+            sub = CentralSubmission(
+                uuid=str(uuid.uuid4()), ticket=_next_ticket(db), kiosk_code="",
+                category=service.name, description=form.get("description", "").strip(),
+                place=place, urgent=False, contact_name=name or None,
+                contact_phone=form.get("phone", "").strip() or None, channel=OPEN311_CHANNEL,
+                created_at=stamp, received_at=stamp, step=Step.SAY.value, step_note="",
+                step_changed_at=stamp, community_code=None)
+            sub.kiosk_code = sub.ticket[:4]
+            with db.begin_nested():
                 db.add(sub)
         except IntegrityError:
             continue

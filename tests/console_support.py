@@ -4,12 +4,18 @@ API (bind the fixtures you use in your test module:
 ``console_site, chromium = console_support.console_site, console_support.chromium``):
 
 - ``console_site`` (module-scoped fixture) -> ``ConsoleSite``: a real ``python -m server``
-  subprocess on 127.0.0.1 (``tests.conftest.CentralServer``) whose database has
+  subprocess on 127.0.0.1 (``tests.conftest.CentralServer``) on SQLite whose database has
     communities ``xingfuli`` 幸福里社区 (kiosks 0101, 0102) and ``heping`` 和平社区 (kiosk 0201),
     accounts ADMIN (role admin) and XFL_STAFF (community staff of xingfuli) and HP_STAFF
     (community staff of heping).
   ``site.url``, ``site.db_url``, ``site.server``, ``site.kiosk_keys[code]`` (signing keys),
-  ``site.tmp`` (a folder of its own for kiosk stores).
+  ``site.tmp`` (a folder of its own for kiosk stores), ``site.rows(sql)`` and
+  ``site.execute(sql, **params)`` (SQL on its database, SQLite or PostgreSQL alike).
+- ``console_site_on_both`` (module-scoped fixture): the same site, once on SQLite and once on
+  a real PostgreSQL (the module's tests run twice).
+- ``module_db_url`` (module-scoped fixture, parametrized "sqlite"/"postgres"): None for SQLite
+  or the URL of a PostgreSQL database made for the module (bind it in a module whose own
+  module-scoped server fixture takes it).
 - ``Account(username, password, display_name, role, community)``: ADMIN, XFL_STAFF, HP_STAFF.
 - ``with signed_in_client(site, account) as client``: an httpx.Client with the session cookie.
 - ``csrf_of(html) -> str``: the ``csrf_token`` hidden field of a page.
@@ -27,17 +33,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import NullPool, create_engine, text
 from sqlalchemy.orm import sessionmaker
 
 from server.console.auth import add_account
 from server.db import open_server_engine
 from server.provision import add_community, add_kiosk
 from sync.store import Store, SubmissionDraft
-from tests.conftest import CentralServer, sync_worker
+from tests.conftest import SERVER_DATABASES, CentralServer, sync_worker
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -71,12 +79,44 @@ class ConsoleSite:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.server.db}"
+        return self.server.db_url
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.server.rows(sql)
+
+    def execute(self, sql: str, **params: object) -> None:
+        """Run one writing statement (``:name`` parameters) in a transaction of its own."""
+        run_sql(self.db_url, sql, **params)
 
 
-def build_site(folder: Path) -> ConsoleSite:
-    """Provision the database (before the server starts), then start the server."""
-    site = ConsoleSite(CentralServer(folder / "server.db"), folder)
+def run_sql(db_url: str, sql: str, **params: object) -> None:
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=SERVER_DATABASES)
+def module_db_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None on SQLite (the site makes its own file); on PostgreSQL, a database for the module,
+    dropped after it."""
+    if request.param == "sqlite":
+        yield None
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    name = cluster.create_database()
+    try:
+        yield cluster.url(name)
+    finally:
+        cluster.drop_database(name)
+
+
+def build_site(folder: Path, db_url: str | None = None) -> ConsoleSite:
+    """Provision the database (before the server starts), then start the server; on SQLite
+    unless ``db_url`` is given."""
+    site = ConsoleSite(CentralServer(folder / "server.db", db_url), folder)
     for code, (name, kiosks) in COMMUNITIES.items():
         add_community(site.db_url, code, name, street="幸福街道")
         for kiosk in kiosks:
@@ -96,6 +136,16 @@ def build_site(folder: Path) -> ConsoleSite:
 @pytest.fixture(scope="module")
 def console_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleSite]:
     site = build_site(tmp_path_factory.mktemp("console"))
+    try:
+        yield site
+    finally:
+        site.server.stop()
+
+
+@pytest.fixture(scope="module")
+def console_site_on_both(tmp_path_factory: pytest.TempPathFactory,
+                         module_db_url: str | None) -> Iterator[ConsoleSite]:
+    site = build_site(tmp_path_factory.mktemp("console"), module_db_url)
     try:
         yield site
     finally:

@@ -1,12 +1,12 @@
 """统计 and 设备: figures for issues pushed by real kiosks and moved by staff; the fleet page's
-order. One server for the module (tests.console_support)."""
+order. One server for the module (tests.console_support), on SQLite and on PostgreSQL: the
+figures are GROUP BY aggregates and date comparisons the two databases must agree on."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-import sqlite3
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -26,7 +26,8 @@ from tests.console_support import (
     signed_in_client,
 )
 
-console_site = console_support.console_site
+console_site = console_support.console_site_on_both
+module_db_url = console_support.module_db_url
 TODAY = date.today()
 YESTERDAY, TOMORROW = TODAY - timedelta(days=1), TODAY + timedelta(days=1)
 NEXT_MONTH = TODAY + timedelta(days=31)
@@ -63,19 +64,17 @@ def month(console_site: ConsoleSite) -> str:
     site = console_site
     for kiosk, category, affair, deadline, promised, step, score in ISSUES:
         ticket = push_issue(site, kiosk, SubmissionDraft(category, f"{category}的问题"))
-        with sqlite3.connect(site.server.db) as db:
-            db.execute("UPDATE central_submissions SET affair_class = ?, deadline = ?, "
-                       "promised_date = ? WHERE ticket = ?",
-                       (affair, deadline and deadline.isoformat(),
-                        promised and promised.isoformat(), ticket))
+        site.execute("UPDATE central_submissions SET affair_class = :affair, "
+                     "deadline = :deadline, promised_date = :promised WHERE ticket = :ticket",
+                     affair=affair, deadline=deadline and deadline.isoformat(),
+                     promised=promised and promised.isoformat(), ticket=ticket)
         if step != "sort":
             _staff_step(site, ticket, "act")
         _staff_step(site, ticket, step)
         if score:
             _rate(site, kiosk, ticket, score)
-    with sqlite3.connect(site.server.db) as db:
-        months: set[str] = {m for (m,) in db.execute("SELECT substr(created_at, 1, 7) "
-                                           "FROM central_submissions")}
+    months: set[str] = {m for (m,) in site.rows("SELECT substr(created_at, 1, 7) "
+                                                "FROM central_submissions")}
     assert len(months) == 1
     return months.pop()
 
@@ -173,8 +172,7 @@ def test_fleet_puts_silent_and_paperless_kiosks_on_top(console_site: ConsoleSite
     _beat(site, "0201", "online")
     ten_minutes_ago = (datetime.now().astimezone() - timedelta(minutes=10)).isoformat(
         timespec="seconds")
-    with sqlite3.connect(site.server.db) as db:
-        db.execute("UPDATE kiosks SET heartbeat_at = ? WHERE code = '0201'", (ten_minutes_ago,))
+    site.execute("UPDATE kiosks SET heartbeat_at = :at WHERE code = '0201'", at=ten_minutes_ago)
     with signed_in_client(site, ADMIN) as client:
         page = client.get("/console/fleet").text
     order = re.findall(r'<tr data-kiosk="(\d{4})" class="([a-z]*)"', page)

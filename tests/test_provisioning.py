@@ -1,12 +1,12 @@
 """Provisioning a fleet through ``shuoshi server``: thousands of kiosks in one call, kiosks from
 a CSV file, revoking a kiosk and rotating its key. Real CLI subprocesses, the real server on
-127.0.0.1, real SQLite files.
+127.0.0.1; real SQLite files, and a real PostgreSQL for the CSV, revoke and rotate commands
+(5,000 kiosks are provisioned on SQLite only).
 """
 
 from __future__ import annotations
 
 import random
-import sqlite3
 import stat
 import time
 import tomllib
@@ -19,7 +19,7 @@ from server import cli
 from server.provision import add_community, add_kiosk
 from sync.contract.protocol import API_PREFIX
 from sync.contract.signing import KioskSigner
-from tests.conftest import CentralServer, shuoshi
+from tests.conftest import ON_BOTH_DATABASES, SERVER_DATABASES, CentralServer, shuoshi
 
 FLEET = 5000
 SAMPLE = 20
@@ -28,7 +28,7 @@ REFUSAL_WAIT_S = 15.0
 
 
 def _db(server: CentralServer) -> str:
-    return f"sqlite:///{server.db}"
+    return server.db_url
 
 
 def _answer(server: CentralServer, code: str, key: str) -> int:
@@ -52,9 +52,8 @@ def _config(path: Path) -> tuple[str, str, str]:
 
 
 def _kiosk_rows(server: CentralServer) -> dict[str, tuple[str, str | None]]:
-    with sqlite3.connect(server.db) as db:
-        return {code: (name, community) for code, name, community
-                in db.execute("SELECT code, name, community_code FROM kiosks")}
+    return {code: (name, community) for code, name, community
+            in server.rows("SELECT code, name, community_code FROM kiosks")}
 
 
 def test_five_thousand_kiosks_in_one_call(server: CentralServer, tmp_path: Path) -> None:
@@ -82,8 +81,13 @@ def test_five_thousand_kiosks_in_one_call(server: CentralServer, tmp_path: Path)
     assert not list((tmp_path / "more").glob("*.toml"))
 
 
-def test_csv_rows_that_cannot_be_met_are_named_by_file_and_line(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'server.db'}"
+@pytest.mark.parametrize("database", SERVER_DATABASES)
+def test_csv_rows_that_cannot_be_met_are_named_by_file_and_line(
+        tmp_path: Path, database: str, request: pytest.FixtureRequest) -> None:
+    """Every line is checked before any is written: a refused sheet adds no kiosk."""
+    db = (str(request.getfixturevalue("postgres_url")) if database == "postgres"
+          else f"sqlite:///{tmp_path / 'server.db'}")
+    database_of = CentralServer(tmp_path / "server.db", db)  # read, never started
     add_community(db, "xingfuli", "幸福里社区")
     sheet = tmp_path / "kiosks.csv"
     sheet.write_text("name,community,code\n"
@@ -109,14 +113,14 @@ def test_csv_rows_that_cannot_be_met_are_named_by_file_and_line(tmp_path: Path) 
     assert f"{sheet}:4: no community 'hepingli'" in bad.stderr
     assert f"{sheet}:5: kiosk code 0101 is asked for twice (also {sheet}:2)" in bad.stderr
     assert not list(out.glob("*.toml"))
+    assert database_of.rows("SELECT code FROM kiosks") == []
     sheet.write_text("幸福里东门,xingfuli,0101\n幸福里西门,xingfuli\n社区办公室,,\n",
                      encoding="utf-8")
     good = shuoshi("server", "add-kiosk", "--csv", str(sheet), "--out", str(out), "--db", db)
     assert good.returncode == 0, good.stderr
     assert sorted(p.name for p in out.glob("*.toml")) == [
         "kiosk-0001.toml", "kiosk-0002.toml", "kiosk-0101.toml"]
-    with sqlite3.connect(tmp_path / "server.db") as conn:
-        rows = set(conn.execute("SELECT code, name, community_code FROM kiosks"))
+    rows = set(database_of.rows("SELECT code, name, community_code FROM kiosks"))
     assert rows == {("0101", "幸福里东门", "xingfuli"), ("0001", "幸福里西门", "xingfuli"),
                     ("0002", "社区办公室", None)}
     taken = tmp_path / "again.csv"
@@ -124,6 +128,7 @@ def test_csv_rows_that_cannot_be_met_are_named_by_file_and_line(tmp_path: Path) 
     again = shuoshi("server", "add-kiosk", "--csv", str(taken), "--out", str(out), "--db", db)
     assert again.returncode == 1
     assert f"{taken}:1: kiosk code 0101 is already given to another kiosk" in again.stderr
+    assert set(database_of.rows("SELECT code, name, community_code FROM kiosks")) == rows
 
 
 def _provision_one(server: CentralServer, name: str) -> tuple[str, str]:
@@ -133,6 +138,7 @@ def _provision_one(server: CentralServer, name: str) -> tuple[str, str]:
     return data["hall"]["kiosk_code"], data["sync"]["signing_key"]
 
 
+@ON_BOTH_DATABASES
 def test_revoked_and_rotated_keys_are_refused(server: CentralServer, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """One kiosk revoked, one given a new key, a third untouched (both waits run together)."""

@@ -1,8 +1,8 @@
-"""Residents' ratings sent by signed kiosks: idempotent, and only for their own community."""
+"""Residents' ratings sent by signed kiosks: idempotent, and only for their own community.
+On SQLite and on PostgreSQL (the community rules are SQL)."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from datetime import datetime
 
@@ -16,7 +16,8 @@ from sync.store import SubmissionDraft
 from tests import console_support
 from tests.console_support import ConsoleSite, push_issue
 
-console_site = console_support.console_site
+console_site = console_support.console_site_on_both
+module_db_url = console_support.module_db_url
 
 
 def _rating(ticket: str, score: str = "satisfied", rating_id: str | None = None
@@ -31,8 +32,8 @@ def _rate(site: ConsoleSite, kiosk: str, body: dict[str, str]) -> httpx.Response
 
 
 def _stored(site: ConsoleSite) -> list[tuple[str, str, str, str]]:
-    with sqlite3.connect(site.server.db) as db:
-        return list(db.execute("SELECT uuid, ticket, kiosk_code, score FROM ratings"))
+    return [(u, t, k, s) for u, t, k, s
+            in site.rows("SELECT uuid, ticket, kiosk_code, score FROM ratings")]
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
 """查进度 on the server: a kiosk reads the tickets of its own community only (a kiosk without a
 community only its own), anything else looks missing, and a kiosk's lookups are rate limited.
-Real server subprocess, real signed HTTP on 127.0.0.1, real SQLite.
+Real server subprocess, real signed HTTP on 127.0.0.1; the module runs on SQLite and again on
+PostgreSQL (the community rules are SQL).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +17,7 @@ from server.provision import add_community, add_kiosk, move_kiosk
 from sync.contract.protocol import API_PREFIX
 from sync.contract.signing import KioskSigner
 from sync.contract.ticket import make_ticket
+from tests import console_support
 from tests.conftest import STAFF_HEADERS, CentralServer, shuoshi
 
 NOTE = "已登记，转物业公司处理"
@@ -24,12 +25,13 @@ KIOSKS = {  # code -> community
     "0101": "xingfuli", "0102": "xingfuli", "0201": "hepingli", "0301": None, "0302": None,
     "0401": None,
 }
+module_db_url = console_support.module_db_url
 
 
 class Fleet:
     def __init__(self, server: CentralServer) -> None:
         self.server = server
-        db = f"sqlite:///{server.db}"
+        db = server.db_url
         add_community(db, "xingfuli", "幸福里社区")
         add_community(db, "hepingli", "和平里社区")
         self.keys = {code: add_kiosk(db, f"kiosk {code}", code, community=community)[1]
@@ -59,8 +61,9 @@ class Fleet:
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    server = CentralServer(tmp_path_factory.mktemp("reads") / "server.db")
+def fleet(tmp_path_factory: pytest.TempPathFactory, module_db_url: str | None
+          ) -> Iterator[Fleet]:
+    server = CentralServer(tmp_path_factory.mktemp("reads") / "server.db", module_db_url)
     server.start()
     try:
         yield Fleet(server)
@@ -97,12 +100,11 @@ def test_a_kiosk_without_a_community_reads_only_its_own(fleet: Fleet) -> None:
 
 def test_the_community_recorded_with_the_ticket_counts_after_a_kiosk_moves(fleet: Fleet) -> None:
     ticket = fleet.take("0102", sequence=2)  # taken in 幸福里; the kiosk then moves
-    with sqlite3.connect(fleet.server.db) as db:
-        recorded = db.execute("SELECT community_code FROM central_submissions WHERE ticket = ?",
-                              (ticket,)).fetchone()
-    assert recorded == ("xingfuli",)
+    recorded = fleet.server.rows("SELECT community_code FROM central_submissions "
+                                 f"WHERE ticket = '{ticket}'")
+    assert recorded == [("xingfuli",)]
     moved = shuoshi("server", "move-kiosk", "0102", "--community", "hepingli",
-                    "--db", f"sqlite:///{fleet.server.db}")
+                    "--db", fleet.server.db_url)
     assert moved.returncode == 0, moved.stderr
     try:
         assert fleet.read("0101", ticket).status_code == 200
@@ -110,7 +112,7 @@ def test_the_community_recorded_with_the_ticket_counts_after_a_kiosk_moves(fleet
         assert fleet.read("0102", fleet.tickets["0201"]).status_code == 200  # its new one
         assert fleet.read("0102", ticket).status_code == 200  # and its own
     finally:
-        move_kiosk(f"sqlite:///{fleet.server.db}", "0102", "xingfuli")
+        move_kiosk(fleet.server.db_url, "0102", "xingfuli")
 
 
 def test_lookups_past_the_burst_are_told_to_wait(fleet: Fleet) -> None:
