@@ -45,6 +45,9 @@ together fit the 50 characters of a contact name)."""
 _CLOSED = [s.value for s in CLOSED_STEPS]
 
 
+OPEN311_LOCK = 0x5348_5553_4F33  # PostgreSQL advisory lock key: Open311 numbering
+
+
 def record_of(sub: CentralSubmission, services: Mapping[str, Service]) -> dict[str, Any]:
     """One request as the spec names its fields (never a contact, never the description)."""
     step = Step(sub.step)
@@ -173,6 +176,10 @@ def create(db: Session, form: Mapping[str, str], services: Mapping[str, Service]
     name = " ".join(p for p in (form.get("first_name", "").strip(),
                                 form.get("last_name", "").strip()) if p)
     stamp = now_iso()
+    if db.get_bind().dialect.name == "postgresql":
+        # Numbering reads, then writes: two requests at once could each find no Open311 code
+        # and reserve one apiece. One request numbers at a time (SQLite's write lock does this).
+        db.execute(select(func.pg_advisory_xact_lock(OPEN311_LOCK)))
     for _attempt in range(5):
         try:  # a concurrent request may take the same number, or reserve the same code, first
             sub = CentralSubmission(

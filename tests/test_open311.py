@@ -204,14 +204,9 @@ def test_requests_posted_at_once_are_numbered_apart(site: Site) -> None:
 
 
 def test_the_racing_requests_reserved_one_code(site: Site) -> None:
-    """The highest free code, once. A known race on PostgreSQL (READ COMMITTED): a request that
-    found no Open311 code, then saw the code another request just reserved among the taken
-    ones, reserves the next free code too (server/open311_requests.py, _next_ticket and
-    _reserve_code read in two statements); numbering then goes on from that second code."""
-    codes = _open311_codes(site)
-    if codes != ["9999"] and site.server.db_url.startswith("postgresql"):
-        pytest.xfail(f"a race reserved Open311 codes {codes}: a kiosk code wasted")
-    assert codes == ["9999"]
+    """The highest free code, once: requests posted at once are numbered one at a time (on
+    PostgreSQL under an advisory lock), so none of them reserves a second code."""
+    assert _open311_codes(site) == ["9999"]
 
 
 def test_a_posted_request_reaches_staff_and_reads_back(site: Site) -> None:
