@@ -11,6 +11,8 @@ from pathlib import Path
 from server import DEFAULT_WORKERS, cli_fleet, cli_staff
 
 DEFAULT_DB = "sqlite:///var/server.db"
+EXIT_NOT_INSTALLED = 2
+OUR_PACKAGES = {"assets", "demo", "device", "kiosk", "server", "shuoshi", "sync"}
 
 
 def parser(prog: str = "shuoshi-server") -> argparse.ArgumentParser:
@@ -41,7 +43,15 @@ def main(argv: list[str] | None = None, prog: str = "shuoshi-server") -> int:
     args = parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except ModuleNotFoundError as exc:
+        # A kiosk installed without the server still has this command: say what to install.
+        if (exc.name or "").split(".")[0] in OUR_PACKAGES:
+            raise
+        print(f"{prog}: {exc.name} is not installed here; the central server is installed "
+              "with: pip install 'shuoshiting[server]'", file=sys.stderr)
+        return EXIT_NOT_INSTALLED
 
 
 def run_server(args: argparse.Namespace) -> int:

@@ -144,3 +144,23 @@ def test_both_commands_are_installed() -> None:
     scripts = {e.name: e.value for e in importlib.metadata.entry_points(group="console_scripts")
                if e.dist is not None and e.dist.name == DISTRIBUTION}
     assert scripts == {"shuoshi": "shuoshi.cli:main", "shuoshi-server": "server.cli:main"}
+
+
+def test_the_server_command_without_the_server_installed_says_what_to_install(
+        tmp_path: Path) -> None:
+    """As on a kiosk installed without the server's extra: uvicorn cannot be imported."""
+    script = (
+        "import sys\n"
+        "class NoUvicorn:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'uvicorn':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, NoUvicorn())\n"
+        "from server.cli import main\n"
+        f"sys.exit(main(['--db', 'sqlite:///{tmp_path}/server.db', '--port', '1']))\n")
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=REPO, check=False)
+    assert ran.returncode == 2, ran.stderr
+    assert "uvicorn is not installed here" in ran.stderr
+    assert "pip install 'shuoshiting[server]'" in ran.stderr
+    assert "Traceback" not in ran.stderr
