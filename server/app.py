@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
-from sqlalchemy import Engine, and_, bindparam, or_, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -18,7 +17,6 @@ from server import attachments, console, open311, operations, ratings, staff, ti
 from server.auth import KioskCode, SignedBy, SignedKiosk
 from server.db import (
     CentralSubmission,
-    FeedChange,
     IdempotentReply,
     Kiosk,
     QuarantineRecord,
@@ -26,7 +24,8 @@ from server.db import (
     open_server_database,
     prune_idempotent_replies,
 )
-from server.deps import install_transactions, now_iso, transaction
+from server.deps import Every, install_transactions, now_iso, transaction
+from server.feed import CHANGES_FOR_KIOSK
 from server.limits import BodyLimit
 from sync.contract.protocol import (
     API_PREFIX,
@@ -58,7 +57,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.database = open_server_database(db_url)
     app.state.sessions = app.state.database.writing  # write transactions, for older callers
-    app.state.prune_lock, app.state.next_idempotency_prune = threading.Lock(), 0.0
+    app.state.idempotency_prune = Every(IDEMPOTENCY_PRUNE_EVERY_S)
     app.state.staff_token = staff_token
     app.state.attachments_dir = attachments_dir
     app.state.max_attachment_bytes = max_attachment_bytes
@@ -79,7 +78,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
             raise HTTPException(status_code=403, detail="batch names another kiosk")
         digest = hashlib.sha256(batch.model_dump_json().encode()).hexdigest()
         with transaction(request) as db:
-            if _idempotency_prune_due(request):
+            if request.app.state.idempotency_prune.due():
                 prune_idempotent_replies(db, time.time())
             if idempotency_key:
                 earlier = _stored_reply(db, kiosk, idempotency_key, digest)
@@ -129,18 +128,6 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     return app
 
 
-_feed = FeedChange.__table__
-_CHANGES = (
-    select(_feed.c.seq, _feed.c.kind, _feed.c.key, _feed.c.body, _feed.c.deleted)
-    .where(_feed.c.seq > bindparam("since"), or_(
-        _feed.c.kiosk_code == bindparam("kiosk"),
-        and_(_feed.c.kiosk_code.is_(None),
-             or_(_feed.c.community_code.is_(None), _feed.c.community_code == select(
-                 Kiosk.community_code).where(Kiosk.code == bindparam("kiosk"))
-                 .scalar_subquery()))))
-    .order_by(_feed.c.seq).limit(bindparam("limit")))
-"""server.feed.changes_for's rule (its own status changes, its community's content and
-everyone's) in plain SQL: no Session or ORM objects on the commonest request of all."""
 _HEARTBEAT = update(Kiosk).where(Kiosk.code == bindparam("kiosk")).values(
     heartbeat=bindparam("beat"), heartbeat_at=bindparam("at"))
 
@@ -153,7 +140,7 @@ def _engine_of(sessions: sessionmaker[Session]) -> Engine:
 def _changes_page(kiosk: SignedKiosk, since: int, limit: int) -> bytes:
     with _engine_of(kiosk.database.reading).connect() as conn:
         kiosk.record_nonce(conn)
-        rows = conn.execute(_CHANGES, {"since": since, "kiosk": kiosk.code,
+        rows = conn.execute(CHANGES_FOR_KIOSK, {"since": since, "kiosk": kiosk.code,
                                        "limit": limit}).all()
         conn.commit()
     if not rows:
@@ -167,16 +154,6 @@ def _record_heartbeat(kiosk: SignedKiosk, beat: str) -> None:
     with _engine_of(kiosk.database.writing).begin() as conn:
         kiosk.record_nonce(conn)
         conn.execute(_HEARTBEAT, {"kiosk": kiosk.code, "beat": beat, "at": now_iso()})
-
-
-def _idempotency_prune_due(request: Request) -> bool:
-    state = request.app.state
-    now = time.monotonic()
-    with state.prune_lock:
-        if now < state.next_idempotency_prune:
-            return False
-        state.next_idempotency_prune = now + IDEMPOTENCY_PRUNE_EVERY_S
-        return True
 
 
 def _stored_reply(db: Session, kiosk: str, key: str, digest: str) -> PushResponse | None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from server.db import ServerDatabase, StaffAccount, StaffToken
+from server.deps import Every
 from sync.contract.signing import (
     MAX_AGE,
     MAX_CLOCK_SKEW,
@@ -50,7 +51,7 @@ class KioskKeys:
 
     keys: dict[str, tuple[Ed25519PublicKey, float]] = field(default_factory=dict)
     """code -> (public key, time.monotonic() when read)"""
-    next_nonce_prune: float = 0.0
+    nonce_prune: Every = field(default_factory=lambda: Every(NONCE_PRUNE_EVERY_S))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def cached(self, code: str) -> Ed25519PublicKey | None:
@@ -70,14 +71,6 @@ class KioskKeys:
             else:
                 self.keys.pop(code, None)
         return key
-
-    def nonce_prune_due(self) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            if now < self.next_nonce_prune:
-                return False
-            self.next_nonce_prune = now + NONCE_PRUNE_EVERY_S
-            return True
 
 
 def kiosk_keys(request: Request) -> KioskKeys:
@@ -142,7 +135,7 @@ def _remember_nonce(conn: Connection, keys: KioskKeys, verified: VerifiedRequest
     """Record the nonce; False if it was seen before (a replay). Plain SQL on a connection: a
     Session and a transaction of its own cost several times the INSERT itself."""
     now = time.time()
-    if keys.nonce_prune_due():
+    if keys.nonce_prune.due():
         conn.execute(_PRUNE_NONCES, {"before": now - NONCE_KEPT_S})
     recorded = conn.execute(_RECORD_NONCE, {"nonce": f"{verified.key_id}:{verified.nonce}",
                                             "code": verified.key_id, "now": now}).scalar()

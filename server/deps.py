@@ -19,6 +19,8 @@ Two ways to get a session:
 from __future__ import annotations
 
 import functools
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
@@ -157,6 +159,24 @@ def install_transactions(app: FastAPI) -> None:
         wrapped.ends_its_transactions = True  # type: ignore[attr-defined]
         route.endpoint = wrapped
         route.dependant.call = wrapped
+
+
+class Every:
+    """Says "due" at most once per ``interval_s`` (monotonic time), across threads: for
+    housekeeping done now and then by whichever request comes along."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next:
+                return False
+            self._next = now + self.interval_s
+            return True
 
 
 def now_iso() -> str:

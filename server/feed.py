@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.db import FeedChange, Kiosk
@@ -27,14 +27,16 @@ def append_change(db: Session, *, kind: str, key: str, body: str, deleted: bool 
     db.flush()
 
 
-def changes_for(db: Session, kiosk: str, since: int, limit: int) -> list[FeedChange]:
-    """The next ``limit`` changes after ``since`` meant for ``kiosk``: its own status changes,
-    and content for its community or for every kiosk."""
-    community = select(Kiosk.community_code).where(Kiosk.code == kiosk).scalar_subquery()
-    for_me = or_(
-        FeedChange.kiosk_code == kiosk,
-        and_(FeedChange.kiosk_code.is_(None),
-             or_(FeedChange.community_code.is_(None), FeedChange.community_code == community)),
-    )
-    return list(db.scalars(select(FeedChange).where(FeedChange.seq > since, for_me)
-                           .order_by(FeedChange.seq).limit(limit)))
+_feed = FeedChange.__table__
+CHANGES_FOR_KIOSK = (
+    select(_feed.c.seq, _feed.c.kind, _feed.c.key, _feed.c.body, _feed.c.deleted)
+    .where(_feed.c.seq > bindparam("since"), or_(
+        _feed.c.kiosk_code == bindparam("kiosk"),
+        and_(_feed.c.kiosk_code.is_(None),
+             or_(_feed.c.community_code.is_(None), _feed.c.community_code == select(
+                 Kiosk.community_code).where(Kiosk.code == bindparam("kiosk"))
+                 .scalar_subquery()))))
+    .order_by(_feed.c.seq).limit(bindparam("limit")))
+"""The next ``limit`` changes after ``since`` meant for ``kiosk``: its own status changes, and
+content for its community or for every kiosk. Plain SQL: it runs on the commonest request of
+all (a kiosk's poll), with no Session or ORM objects."""
