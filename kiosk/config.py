@@ -153,6 +153,38 @@ class Category(_Section):
     """Quick phrases a resident can tap instead of typing."""
 
 
+class InputConfig(_Section):
+    handwriting_model: str
+    """The zinnia model for handwriting (手写); empty: the Debian package's Simplified Chinese
+    model. A missing model or library leaves only the pinyin keyboard."""
+    word_index: str
+    """The word index built at install time (pinyin candidates, likely next characters);
+    empty: var/input/words.sqlite next to the store."""
+    hall_words: list[str]
+    """Words of this hall offered first (物业, 楼道 …); categories and phrases are added."""
+
+
+class MicrophoneConfig(_Section):
+    kind: Literal["alsa", "wav", "none"]
+    """alsa: capture with arecord; wav: a recorded WAV file played as if spoken (tests,
+    demos); none: no microphone, so the voice note (说给我听) is not offered."""
+    device: str
+    """ALSA capture device (e.g. "default", "plughw:1,0"), or the WAV file for kind = "wav"."""
+    max_seconds: float = Field(gt=0, le=60)
+    """A voice note stops by itself after this long (at most 60 s)."""
+    voice_dir: str
+    """Where voice notes wait for upload; empty: voice/ next to the store."""
+
+
+class PlacesConfig(_Section):
+    buildings: list[str]
+    """楼栋 of the hall's neighbourhood, e.g. ["1号楼", "2号楼"]; empty: no building choice."""
+    units: list[str]
+    """单元 offered after a building, e.g. ["1单元", "2单元"]; empty: the building alone."""
+    public_areas: list[str]
+    """公共区域, e.g. ["小区大门", "车棚", "广场"]."""
+
+
 class AppConfig(_Section):
     hall: HallConfig
     """The hall and this kiosk."""
@@ -166,6 +198,12 @@ class AppConfig(_Section):
     """The voice."""
     screen: ScreenConfig
     """The touchscreen."""
+    input: InputConfig
+    """Writing in one's own words: handwriting and pinyin."""
+    microphone: MicrophoneConfig
+    """The voice note (说给我听)."""
+    places: PlacesConfig
+    """Where the problem is: the place picker."""
     categories: list[Category] = Field(min_length=1)
     """Issue categories with their quick phrases, in screen order."""
 
