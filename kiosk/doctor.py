@@ -30,7 +30,8 @@ EARLIEST_PLAUSIBLE_YEAR = 2025
 
 
 def report(cfg: AppConfig) -> int:
-    checks = [_font(cfg), *speech_checks(cfg), _store(cfg), _server(cfg), _clock()]
+    checks = [_font(cfg), *speech_checks(cfg), _microphone(cfg), _store(cfg), _server(cfg),
+              _clock()]
     for ok, line in checks:
         print(f"[{'ok' if ok else 'FAIL'}] {line}")
     return 0 if all(ok for ok, _ in checks) else 1
@@ -99,6 +100,19 @@ def _voice(backend: SpeechBackend) -> tuple[bool, str]:
     return mandarin, (f"speech voice: {backend.voice} "
                       + ("reads Mandarin with tones" if mandarin
                          else f"does NOT read Mandarin ({phonemes.strip()[:60]})"))
+
+
+def _microphone(cfg: AppConfig) -> tuple[bool, str]:
+    """Whether the voice note (说给我听) can be offered, and why not."""
+    from device.microphone import microphone_from_config
+
+    mc = cfg.microphone
+    reason = microphone_from_config(mc).unavailable_reason()
+    if mc.kind == "none":
+        return True, f"microphone: {reason}; the voice note is not offered"
+    if reason:
+        return False, f"microphone: {reason}; the voice note is not offered"
+    return True, f"microphone: {mc.kind} {mc.device} can record"
 
 
 def _store(cfg: AppConfig) -> tuple[bool, str]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import os
 import random
 import shutil
 import sys
@@ -27,6 +28,7 @@ from device.microphone import (
     read_as_capture,
 )
 from kiosk.config import MicrophoneConfig
+from tests.conftest import free_port, shuoshi
 
 CARD = "card 1: Device [USB PnP Sound Device], device 0: USB Audio [USB Audio]"
 
@@ -265,3 +267,53 @@ def test_level_is_zero_for_silence_and_high_for_speech_loudness() -> None:
     assert level_of(_pcm(tone(0.1, amplitude=32000))) == 1.0
     assert level_of(b"") == 0.0
 
+
+
+# --- shuoshi doctor ------------------------------------------------------------------------
+
+
+def _doctor_config(tmp_path: Path, microphone: str) -> str:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f"""
+[store]
+path = "{tmp_path}/kiosk.db"
+[sync]
+server_url = "http://127.0.0.1:{free_port()}"
+[printer]
+out_dir = "{tmp_path}/receipts"
+[speech]
+backend = "silent"
+out_dir = "{tmp_path}/speech"
+[microphone]
+{microphone}
+""", encoding="utf-8")
+    return str(path)
+
+
+def _microphone_line(stdout: str) -> str:
+    lines = [line for line in stdout.splitlines() if "] microphone: " in line]
+    assert len(lines) == 1, stdout
+    return lines[0]
+
+
+def test_doctor_says_whether_the_voice_note_can_be_offered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    off = shuoshi("doctor", "--config", _doctor_config(tmp_path, 'kind = "none"'))
+    assert _microphone_line(off.stdout) == \
+        '[ok] microphone: switched off (kind = "none"); the voice note is not offered'
+
+    missing = shuoshi("doctor", "--config", _doctor_config(
+        tmp_path, f'kind = "wav"\ndevice = "{tmp_path}/demo.wav"'))
+    assert missing.returncode == 1
+    assert _microphone_line(missing.stdout) == (f"[FAIL] microphone: WAV file {tmp_path}/demo.wav"
+                                                " not found; the voice note is not offered")
+
+    fake_arecord(tmp_path, monkeypatch, "exec cat /dev/zero", listing="")
+    no_card = shuoshi("doctor", "--config", _doctor_config(tmp_path, ""), env=dict(os.environ))
+    assert _microphone_line(no_card.stdout).startswith(
+        "[FAIL] microphone: no capture device (arecord -l lists none")
+
+    fake_arecord(tmp_path, monkeypatch, "exec cat /dev/zero")
+    usable = shuoshi("doctor", "--config", _doctor_config(tmp_path, 'device = "plughw:1,0"'),
+                     env=dict(os.environ))
+    assert _microphone_line(usable.stdout) == "[ok] microphone: alsa plughw:1,0 can record"
