@@ -16,7 +16,9 @@ from kivy.input.motionevent import MotionEvent
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk.details import ASK_SCREENS, DetailsFlow
 from kiosk.idle import IdleGuard
+from kiosk.intake import SubmissionNotSaved
 from kiosk.kivy_setup import fill_the_screen
 from kiosk.lookup import LookupOutcome, LookupResult
 from kiosk.services import KioskServices
@@ -52,7 +54,7 @@ class KioskRoot(ScreenManager):
         return bool(super().on_touch_down(touch))
 
 
-class KioskApp(App):
+class KioskApp(DetailsFlow, App):
     title = "说事厅"
     sizing = ObjectProperty(None)
     large_text = BooleanProperty(False)
@@ -76,6 +78,7 @@ class KioskApp(App):
         self._lookup_token = 0
         self._warning: IdleWarning | None = None
         self._categories = {c.name: list(c.phrases) for c in services.categories}
+        self._details_init(services.places, services.voice_offered)
 
     # ---- building and sizing ----
 
@@ -110,16 +113,23 @@ class KioskApp(App):
         Clock.schedule_interval(lambda _dt: self.idle.tick(), 0.25)
 
         def home_shown() -> None:
+            from kiosk.screens.ask import AskScreen
             from kiosk.screens.category import CategoryScreen
             from kiosk.screens.confirm import ConfirmScreen
             from kiosk.screens.done import DoneScreen
             from kiosk.screens.lookup import LookupScreen
+            from kiosk.screens.phone import PhoneScreen
             from kiosk.screens.phrase import PhraseScreen
             from kiosk.screens.status import StatusScreen
+            from kiosk.screens.voice import VoiceScreen
+            from kiosk.screens.write import WriteScreen
 
             for screen in (CategoryScreen(name="category"), PhraseScreen(name="phrase"),
                            ConfirmScreen(name="confirm"), DoneScreen(name="done"),
-                           LookupScreen(name="lookup"), StatusScreen(name="status")):
+                           LookupScreen(name="lookup"), StatusScreen(name="status"),
+                           PhoneScreen(name="phone"), WriteScreen(name="write"),
+                           VoiceScreen(name="voice"),
+                           *(AskScreen(name=name) for name in ASK_SCREENS)):
                 self.root.add_widget(screen)
             self._prepare_prompts()
             self.go("home")
@@ -133,7 +143,7 @@ class KioskApp(App):
         settings change, has work to do); registered before the home prompt is said, so it is
         played from there. Rendered by a process of its own where one is given, else in the
         speech worker's idle time."""
-        prompts = kiosk_prompts(self._categories.items())
+        prompts = kiosk_prompts(self._categories.items(), self.services.places.names)
         render_apart = self.services.render_prompts_apart
         if render_apart is None:
             self.services.speech.prepare(prompts, prune=True)
@@ -214,6 +224,8 @@ class KioskApp(App):
                                 int(pages.pages))]
         if name == "confirm":
             return [SCREEN_PROMPTS["confirm"], self.session.read_back(), MESSAGES["confirm_end"]]
+        if name in ASK_SCREENS:
+            return self.ask_prompt(name)
         prompt = SCREEN_PROMPTS.get(name)
         return [prompt] if prompt else []
 
@@ -234,7 +246,7 @@ class KioskApp(App):
         phrases = self._categories.get(name, [])
         self.session.choose_category(name, phrases)
         if name == OTHER or not phrases:
-            self._show_confirm()
+            self.begin_details()
             return
         screen = self.root.get_screen("phrase")
         screen.category = name
@@ -244,17 +256,15 @@ class KioskApp(App):
 
     def choose_phrase(self, category: str, phrase: str) -> None:
         self.session.choose_phrase(category, phrase)
-        self._show_confirm()
+        self.begin_details()
 
-    def _show_confirm(self) -> None:
-        confirm = self.root.get_screen("confirm")
-        confirm.category = self.session.category
-        confirm.description = self.session.description
-        confirm.busy = False
+    def show_confirm(self) -> None:
+        self.root.get_screen("confirm").show(self.session)
         self.go("confirm")
 
-    def back_from_confirm(self) -> None:
-        """返回修改: to the phrases of the chosen category, or to the categories."""
+    def back_to_choices(self) -> None:
+        """返回 from the first step after the phrase: to the phrases of the chosen category,
+        or to the categories."""
         category = self.session.category
         if self.root.get_screen("phrase").category == category and self._categories.get(category):
             self.go("phrase")
@@ -272,10 +282,18 @@ class KioskApp(App):
         speech.chime()  # intake then says the ticket number after it
         # Stored durably here, before the done screen or the receipt; a SQLite commit is
         # milliseconds, so it stays on the UI thread and the order is plain to see.
-        stored = self.services.intake.submit(self.session.draft())
+        try:
+            stored = self.services.intake.submit(self.session.draft())
+        except SubmissionNotSaved as refused:  # nothing stored; what was entered stays
+            confirm.busy = False
+            confirm.message = refused.message
+            self.speak_screen(refused.message)
+            print(f"NOT SAVED {refused.reason}", flush=True)
+            return
         self._last_said = self.services.intake.last_announcement
         self.spoken.extend(self._last_said)
         print(f"SUBMITTED {stored.ticket}", flush=True)
+        self.session.voice = None  # the store holds the recording now: not deleted with the rest
         self.session.reset()
         printable = self.services.intake.printer_report.state.can_print
         self.root.get_screen("done").show_ticket(
@@ -364,13 +382,13 @@ class KioskApp(App):
     def start_afresh(self) -> None:
         """Nobody is here any more: forget everything entered and go home, silently."""
         self._close_warning()
+        self.root.get_screen("voice").leave()
         self.session.reset()
         self.large_text = False
         self.slow_speech = False
         self._forget_results()
         self.root.get_screen("lookup").clear()
-        confirm = self.root.get_screen("confirm")
-        confirm.category = confirm.description = ""
+        self.root.get_screen("confirm").clear()
         self._lookup_token += 1
         self.root.current = "home"
         self.services.speech.stop()

@@ -133,7 +133,8 @@ def run_speak(args: argparse.Namespace) -> int:
         if args.prepare:
             from kiosk.session import kiosk_prompts
 
-            prompts = kiosk_prompts((c.name, c.phrases) for c in cfg.categories)
+            prompts = kiosk_prompts([(c.name, c.phrases) for c in cfg.categories],
+                                    cfg.places.names)
             speech.prepare(prompts, prune=True)
             if not speech.wait_prepared(600):
                 print("speech: the prompt cache was not ready within 600 s")

@@ -184,6 +184,11 @@ class PlacesConfig(_Section):
     public_areas: list[str]
     """公共区域, e.g. ["小区大门", "车棚", "广场"]."""
 
+    @property
+    def names(self) -> list[str]:
+        """Every place name shown as a button (said aloud when pressed)."""
+        return [*self.buildings, *self.units, *self.public_areas]
+
 
 class AppConfig(_Section):
     hall: HallConfig

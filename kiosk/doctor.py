@@ -65,7 +65,7 @@ def speech_checks(cfg: AppConfig) -> list[tuple[bool, str]]:
                    else "speech: not muted"))
     _, cache_dir, _ = speech_paths(sc)
     cache = PromptCache(cache_dir, identity_of(backend))
-    prompts = kiosk_prompts((c.name, c.phrases) for c in cfg.categories)
+    prompts = kiosk_prompts([(c.name, c.phrases) for c in cfg.categories], cfg.places.names)
     ready = sum(cache.get(text) is not None for text in prompts)
     checks.append((True, f"prompt cache: {ready} of {len(prompts)} prompts ready in {cache_dir}"
                    + ("" if ready == len(prompts) else " (shuoshi speak --prepare)")))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.config import AppConfig, Category
+from kiosk.config import AppConfig, Category, InputConfig, MicrophoneConfig, PlacesConfig
 from kiosk.idle import IdleLimits
 from kiosk.intake import Intake
 from kiosk.lookup import StatusLookup
 
 if TYPE_CHECKING:
     from device.speech import SpeechService
+    from kiosk.voice_note import VoiceRecorder
     from sync.store import Store
 
 
@@ -29,9 +31,16 @@ class KioskServices:
     hotline: str
     diagonal_inches: float
     idle: IdleLimits
+    places: PlacesConfig
+    writing: InputConfig
+    microphone: MicrophoneConfig
+    store_path: Path
+    make_recorder: Callable[[], VoiceRecorder]
+    """The voice note's recorder (说给我听), made when the voice screen first opens."""
     render_prompts_apart: Callable[[], None] | None = None
     """Starts rendering the prompt cache in a process of its own (the kiosk's memory stays
     small); None: the speech worker renders it."""
+    _microphone_ok: bool | None = field(default=None, repr=False)
 
     @property
     def intake(self) -> Intake:
@@ -59,4 +68,21 @@ class KioskServices:
                    categories=list(cfg.categories), hall_name=cfg.hall.name,
                    hotline=cfg.hall.hotline, diagonal_inches=screen.diagonal_inches,
                    idle=IdleLimits(screen.idle_seconds, screen.idle_warning_seconds,
-                                   screen.result_seconds))
+                                   screen.result_seconds),
+                   places=cfg.places, writing=cfg.input, microphone=cfg.microphone,
+                   store_path=cfg.store.path, make_recorder=lambda: _recorder(cfg))
+
+    def voice_offered(self) -> bool:
+        """说给我听 is offered only with a microphone that works (asked once)."""
+        if self._microphone_ok is None:
+            from device.microphone import microphone_from_config
+
+            self._microphone_ok = microphone_from_config(self.microphone).unavailable_reason() \
+                is None
+        return self._microphone_ok
+
+
+def _recorder(cfg: AppConfig) -> VoiceRecorder:
+    from kiosk.voice_note import recorder_from_config
+
+    return recorder_from_config(cfg)

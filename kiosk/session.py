@@ -12,10 +12,12 @@ from sync.contract.protocol import STEP_LABELS, Step
 from sync.privacy import mask_phone
 
 if TYPE_CHECKING:  # sync.store brings SQLAlchemy, which the first frame does not need
+    from kiosk.voice_note import VoiceNote
     from sync.store import SubmissionDraft
 
 OTHER = "其他"
 OTHER_DESCRIPTION = "其他问题（请工作人员回访了解详情）"
+VOICE_ONLY_DESCRIPTION = "居民留了语音，请工作人员收听"
 PROMPTS_TOML = ASSETS_DIR / "prompts.toml"
 MOST_CHOICES_NAMED = 8
 """A screen with more choices than this says how many there are instead of naming them."""
@@ -23,48 +25,83 @@ MOST_CHOICES_NAMED = 8
 
 @dataclass
 class ResidentSession:
-    """What one resident has entered so far; ``reset`` forgets all of it (personal data too)."""
+    """What one resident has entered so far; ``reset`` forgets all of it (personal data and
+    an unsent voice note too)."""
 
     category: str = ""
-    description: str = ""
+    phrase: str = ""
+    """The quick phrase chosen ("" for 其他 or a category without phrases)."""
+    own_words: str = ""
+    """What the resident wrote in their own words (手写 or 拼音)."""
     place: str = ""
+    contact_name: str = ""
     contact_phone: str = ""
+    public: bool = False
+    """公开: neighbours may see it (and 附议); private unless the resident says so."""
+    voice: VoiceNote | None = None
 
     def reset(self) -> None:
-        self.category = ""
-        self.description = ""
-        self.place = ""
-        self.contact_phone = ""
+        if self.voice is not None:
+            self.voice.discard()
+        self.category = self.phrase = self.own_words = self.place = ""
+        self.contact_name = self.contact_phone = ""
+        self.public = False
+        self.voice = None
 
     @property
     def is_empty(self) -> bool:
-        return not (self.category or self.description or self.place or self.contact_phone)
+        return not (self.category or self.own_words or self.place or self.contact_phone
+                    or self.contact_name or self.voice)
+
+    @property
+    def description(self) -> str:
+        """The phrase, the resident's own words after it; 其他 with nothing written says staff
+        will call back (or listen to the voice note)."""
+        if self.phrase and self.own_words:
+            return f"{self.phrase}：{self.own_words}"
+        if self.phrase or self.own_words:
+            return self.phrase or self.own_words
+        return VOICE_ONLY_DESCRIPTION if self.voice else OTHER_DESCRIPTION
 
     def choose_category(self, name: str, phrases: Sequence[str]) -> None:
         """A new category drops a phrase chosen under another one."""
         if name != self.category:
-            self.description = ""
+            self.phrase = ""
         self.category = name
-        if name == OTHER or not phrases:
-            self.description = OTHER_DESCRIPTION
 
     def choose_phrase(self, category: str, phrase: str) -> None:
         self.category = category  # the phrase screen's own category, never a stale one
-        self.description = OTHER_DESCRIPTION if phrase == OTHER else phrase
+        self.phrase = "" if phrase == OTHER else phrase
+
+    def set_voice(self, note: VoiceNote | None) -> None:
+        """A new recording replaces (and deletes) the one before."""
+        if self.voice is not None and self.voice is not note:
+            self.voice.discard()
+        self.voice = note
 
     def draft(self) -> SubmissionDraft:
         from sync.store import SubmissionDraft
 
+        voice = self.voice
         return SubmissionDraft(category=self.category, description=self.description,
-                               place=self.place, contact_phone=self.contact_phone or None)
+                               place=self.place, contact_name=self.contact_name or None,
+                               contact_phone=self.contact_phone or None, public=self.public,
+                               voice_path=voice.path if voice else None,
+                               voice_sha256=voice.sha256 if voice else None)
 
     def read_back(self) -> str:
-        """The whole submission as the confirm screen says it (the phone masked)."""
+        """The whole submission as the confirm screen says it: the phone masked, the name
+        not said aloud (others may be standing near)."""
         parts = [f"类别：{self.category}。", f"内容：{self.description}。"]
+        if self.voice:
+            parts.append(f"录音：{round(self.voice.seconds)}秒。")
         if self.place:
             parts.append(f"地点：{self.place}。")
-        if self.contact_phone:
-            parts.append(f"联系电话：{mask_phone(self.contact_phone)}。")
+        if self.contact_name:
+            parts.append("已留姓名。")
+        parts.append(f"联系电话：{mask_phone(self.contact_phone)}。" if self.contact_phone
+                     else "匿名。")
+        parts.append("公开，邻居可以看到和附议。" if self.public else "不公开。")
         return "".join(parts)
 
 
@@ -105,10 +142,11 @@ def fixed_prompts(*extra: str) -> list[str]:
     return list(dict.fromkeys([*SCREEN_PROMPTS.values(), *messages, *statuses, *extra]))
 
 
-def kiosk_prompts(categories: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
+def kiosk_prompts(categories: Iterable[tuple[str, Sequence[str]]],
+                  places: Iterable[str]) -> list[str]:
     """Everything the kiosk says that can be rendered ahead: fixed sentences, button labels,
-    categories and phrases (for the prompt cache)."""
-    return fixed_prompts(*button_words(categories))
+    categories and phrases, and the hall's place names (for the prompt cache)."""
+    return fixed_prompts(*button_words(categories), *places)
 
 
 def button_words(categories: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
@@ -119,6 +157,14 @@ def button_words(categories: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-BUTTON_LABELS = ("我要说事", "查进度", "返回", "返回修改", "提交", "完成", "查询", "删除",
+HANDWRITE, PINYIN, VOICE, NO_MORE = "手写", "拼音打字", "说给我听", "不用了"
+WRITE_PLACE, NO_PLACE, WHOLE_BUILDING = "写地点", "不填", "整栋楼"
+GIVE_PHONE, ANONYMOUS = "留电话", "匿名"
+WRITE_NAME, NO_NAME = "写姓名", "不留姓名"
+PRIVATE, PUBLIC = "不公开", "公开"
+
+BUTTON_LABELS = (HANDWRITE, PINYIN, VOICE, NO_MORE, WRITE_PLACE, NO_PLACE, WHOLE_BUILDING,
+                 GIVE_PHONE, ANONYMOUS, WRITE_NAME, NO_NAME, PRIVATE, PUBLIC, "确定", "好了",
+                 "我要说事", "查进度", "返回", "返回修改", "提交", "完成", "查询", "删除",
                  "上一页", "下一页", "大字", "正常字", "慢一点", "正常语速", "继续使用",
                  "返回首页", OTHER)

@@ -97,6 +97,9 @@ class GrowingLabel(FitLabel):
         self._grow()
 
     def _grow(self, *_args: object) -> None:
+        if not self.text:  # nothing to say: no gap on the screen either
+            self.height = 0
+            return
         font, _least = App.get_running_app().sizing.fonts_for(self.kind)
         # Han characters are about one font size wide: lines needed at the wanted size
         needed = math.ceil(len(self.text) * font / max(1.0, self.width - 2 * self.pad))

@@ -100,6 +100,14 @@ class Kiosk:
             self.tap("下一页")
         raise AssertionError(f"{text!r} is on no page")
 
+    def skip_details(self) -> dict[str, Any]:
+        """From the first step after the phrase to 请核对, leaving every detail out."""
+        for screen, answer in (("more", "不用了"), ("place", "不填"), ("contact", "匿名"),
+                               ("public", "不公开")):
+            self.wait_screen(screen)
+            self.choose(answer)
+        return self.wait_screen("confirm")
+
     def screenshot(self) -> Image.Image:
         return ImageGrab.grab(xdisplay=self.display)
 

@@ -145,7 +145,7 @@ def test_every_screen_is_big_clear_and_spoken(
         assert "下水道堵塞" in phrase["spoken"][-1]
         check_screen(kiosk, diagonal, shots)
         kiosk.tap("下水道堵塞")
-        confirm = kiosk.wait_screen("confirm")
+        confirm = kiosk.skip_details()
         check_screen(kiosk, diagonal, shots)
         assert "类别：房屋设施与管网。内容：下水道堵塞。" in said(confirm)
 
@@ -228,7 +228,7 @@ def test_large_text_enlarges_everything_and_pages_instead_of_squeezing(
         check_screen(kiosk, 7, shots)
         assert _choices(category) < _choices(plain)  # fewer per page, each as big as needed
         kiosk.choose("其他")  # 大字 pages further: every choice is still reachable
-        kiosk.wait_screen("confirm")
+        kiosk.wait_screen("more")
         check_screen(kiosk, 7, shots)
     finally:
         kiosk.stop()
@@ -259,7 +259,7 @@ def test_long_names_wrap_or_shrink_never_clip(tmp_path: Path, display: str) -> N
         kiosk.wait_screen("phrase")
         check_screen(kiosk, 7, tmp_path / "shots")
         kiosk.tap("加装电梯的费用怎么分摊才合理公平")
-        kiosk.wait_screen("confirm")
+        kiosk.skip_details()
         check_screen(kiosk, 7, tmp_path / "shots")
     finally:
         kiosk.stop()
@@ -276,7 +276,7 @@ def test_left_alone_it_warns_then_clears_everything(tmp_path: Path, display: str
         kiosk.choose("环境卫生")
         kiosk.wait_screen("phrase")
         kiosk.tap("楼道堆放杂物")
-        kiosk.wait_screen("confirm")
+        kiosk.skip_details()
         warning = kiosk.wait_screen("idle-warning", timeout=15)
         check_screen(kiosk, 7, tmp_path / "shots")
         assert any(i["text"].endswith("秒后回到首页") for i in warning["items"])
@@ -324,9 +324,12 @@ def test_other_and_every_back_path_land_where_they_should_then_done_goes_home(
         kiosk.tap("我要说事")
         kiosk.wait_screen("category")
         kiosk.choose("其他")
-        confirm = kiosk.wait_screen("confirm")
+        confirm = kiosk.skip_details()
         assert any(i["text"] == "类别：其他" for i in confirm["items"])
-        kiosk.tap("返回修改")
+        kiosk.tap("返回修改")  # one step back at a time, to the categories
+        for screen in ("public", "contact", "place", "more"):
+            kiosk.wait_screen(screen)
+            kiosk.tap("返回")
         kiosk.wait_screen("category")  # 其他 has no phrases: back to the categories
 
         kiosk.choose("环境卫生")
@@ -334,19 +337,22 @@ def test_other_and_every_back_path_land_where_they_should_then_done_goes_home(
         kiosk.tap("返回")
         kiosk.wait_screen("category")
         kiosk.choose("其他")
-        kiosk.wait_screen("confirm")
-        kiosk.tap("返回修改")
+        kiosk.wait_screen("more")
+        kiosk.tap("返回")
         kiosk.wait_screen("category")  # not 环境卫生's phrases
         kiosk.choose("环境卫生")
         kiosk.wait_screen("phrase")
         kiosk.tap("其他")
-        confirm = kiosk.wait_screen("confirm")
+        confirm = kiosk.skip_details()
         assert any(i["text"] == "类别：环境卫生" for i in confirm["items"])
         kiosk.tap("返回修改")
+        for screen in ("public", "contact", "place", "more"):
+            kiosk.wait_screen(screen)
+            kiosk.tap("返回")
         phrase = kiosk.wait_screen("phrase")
         assert any(i["text"] == "垃圾没有及时清运" for i in phrase["items"])
         kiosk.tap("垃圾没有及时清运")
-        kiosk.wait_screen("confirm")
+        kiosk.skip_details()
         kiosk.tap("提交")
         kiosk.wait_screen("done")
 

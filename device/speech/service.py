@@ -41,6 +41,8 @@ class _Item:
     chime: bool = False
     slow: bool = False
     """Spoken at the slow pace (慢一点)."""
+    recording: Path | None = None
+    """A resident's own recording played back (回放), not text."""
 
 
 _PREPARE = _Item("", -1)
@@ -118,6 +120,10 @@ class SpeechService:
         """Queue the soft chime that tells a listener an announcement follows."""
         if self.chime_wav is not None:
             self._put(_Item("", 0, chime=True))
+
+    def play_recording(self, wav: Path) -> None:
+        """Queue a recording (a resident's voice note) to be played as it is."""
+        self._put(_Item("", 0, recording=wav))
 
     def announce(self, text: str) -> None:
         """The chime, then ``text``."""
@@ -261,8 +267,8 @@ class SpeechService:
                 log.info("speech is muted; utterances are dropped until it is unmuted")
             return
         self._muted_logged = False
-        if item.chime:
-            self._play(self.chime_wav, item, token)
+        if item.chime or item.recording is not None:
+            self._play(self.chime_wav if item.chime else item.recording, item, token)
             return
         backend, cache = self._engine(item.slow)
         cached = self._cached(item.text, backend, cache, lambda: self._is_current(item))
