@@ -1,0 +1,146 @@
+"""Pinyin candidates and likely next characters from the word index built at install time.
+
+The index is an SQLite file read in place (nothing loaded at start); the hall's own words
+(物业, 楼道, 下水道 …) are held in memory and always offered first for their pinyin.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.writing.pinyin_keys import fuzzy, initials_of, key_of, letters_only
+
+INDEX_NAME = "words.sqlite"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    word: str
+    consumed: int   # how many of the typed letters this word uses (the rest stay typed)
+
+
+@dataclass(frozen=True)
+class _HallWord:
+    word: str
+    key: str
+    initials: str
+
+
+def default_index_path(store_path: Path) -> Path:
+    """var/input/words.sqlite beside the store's directory."""
+    return Path(store_path).parent / "input" / INDEX_NAME
+
+
+class WordIndex:
+    """Lookups in the word index; one connection, guarded by a lock for the UI thread."""
+
+    def __init__(self, path: Path, hall_words: Iterable[str] = ()) -> None:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"word index not built at {path}; build it with "
+                f"`python -m kiosk.writing.build_index {path}`")
+        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        try:
+            self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise FileNotFoundError(f"{path} is not a word index ({error}); rebuild it with "
+                                    f"`python -m kiosk.writing.build_index {path}`") from error
+        self._hall = [h for h in (self._hall_word(w) for w in dict.fromkeys(hall_words)) if h]
+
+    def _hall_word(self, word: str) -> _HallWord | None:
+        row = self._db.execute(
+            "SELECT reading FROM words WHERE word = ? ORDER BY weight DESC LIMIT 1",
+            (word,)).fetchone()
+        if row is not None:
+            syllables = row[0].split()
+        else:  # not in the dictionary: each character's usual reading
+            syllables = []
+            for char in word:
+                found = self._db.execute(
+                    "SELECT reading FROM words WHERE word = ? ORDER BY weight DESC LIMIT 1",
+                    (char,)).fetchone()
+                if found is None:
+                    return None
+                syllables.append(found[0])
+        return _HallWord(word, key_of(syllables), initials_of(syllables))
+
+    def pinyin(self, letters: str, limit: int = 10) -> list[Candidate]:
+        """Words for the typed letters, best first.
+
+        First the words that use all the letters (a full reading, initials such as xsd, or
+        a reading that starts with them), then words for the longest leading part.
+        """
+        typed = letters_only(letters)
+        if not typed or limit <= 0:
+            return []
+        out: dict[str, Candidate] = {}
+
+        def offer(words: Iterable[str], consumed: int) -> None:
+            for word in words:
+                if len(out) >= limit:
+                    return
+                out.setdefault(word, Candidate(word, consumed))
+
+        key = fuzzy(typed)
+        with self._lock:
+            offer((h.word for h in self._hall
+                   if h.key == key or (len(key) > 1 and h.initials == key)), len(typed))
+            offer((h.word for h in self._hall if h.key.startswith(key)), len(typed))
+            offer(self._words("key = ?", (key,), limit), len(typed))
+            if len(key) > 1:
+                offer(self._words("initials = ?", (key,), limit), len(typed))
+            offer(self._words("key > ? AND key < ?", (key, key + "{"), limit), len(typed))
+            for consumed in range(len(typed) - 1, 0, -1):
+                if len(out) >= limit:
+                    break
+                part = fuzzy(typed[:consumed])
+                offer((h.word for h in self._hall if h.key == part), consumed)
+                offer(self._words("key = ?", (part,), limit), consumed)
+        return list(out.values())
+
+    def _words(self, where: str, args: tuple[str, ...], limit: int) -> list[str]:
+        rows = self._db.execute(
+            f"SELECT word FROM words WHERE {where} ORDER BY weight DESC LIMIT ?",
+            (*args, limit)).fetchall()
+        return [word for (word,) in rows]
+
+    def next_chars(self, text: str, limit: int = 8) -> list[str]:
+        """Characters likely to follow what is written so far, hall words first."""
+        text = text.rstrip()
+        if not text or limit <= 0:
+            return []
+        out: dict[str, None] = {}
+        contexts = [text[-2:], text[-1:]] if len(text) >= 2 else [text[-1:]]
+        for context in contexts:
+            for hall in self._hall:
+                at = hall.word.find(context)
+                while at >= 0:
+                    end = at + len(context)
+                    if end < len(hall.word):
+                        out.setdefault(hall.word[end])
+                    at = hall.word.find(context, at + 1)
+        with self._lock:
+            for context in contexts:
+                rows = self._db.execute(
+                    "SELECT next FROM following WHERE context = ? ORDER BY weight DESC LIMIT ?",
+                    (context, limit)).fetchall()
+                for (char,) in rows:
+                    out.setdefault(char)
+        return list(out)[:limit]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> WordIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

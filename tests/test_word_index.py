@@ -1,0 +1,155 @@
+"""The pinyin/word index: built from jieba's dictionary with pypinyin readings, read in place.
+
+The index is built once into var/input/words.sqlite (the default place for the default store)
+and reused by later runs while its version stamp is current.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import load_config
+from kiosk.writing.build_index import build_index, is_current
+from kiosk.writing.words import Candidate, WordIndex, default_index_path
+
+REPO = Path(__file__).resolve().parent.parent
+FIVE = ["下水道", "物业", "楼道", "漏水", "电动车"]
+
+
+@pytest.fixture(scope="module")
+def index_path() -> Path:
+    path = default_index_path(REPO / load_config().store.path)
+    build_index(path)  # skips at once when current
+    return path
+
+
+@pytest.fixture(scope="module")
+def words(index_path: Path) -> Iterator[WordIndex]:
+    with WordIndex(index_path, load_config().input.hall_words) as index:
+        yield index
+
+
+def _words(found: list[Candidate]) -> list[str]:
+    return [c.word for c in found]
+
+
+def test_default_place_is_next_to_the_store() -> None:
+    assert default_index_path(Path("var/kiosk.db")) == Path("var/input/words.sqlite")
+
+
+@pytest.mark.parametrize("typed", ["xiashuidao", "xsd", "xiasuidao", "XiaShuiDao",
+                                   "xia'shui'dao"])
+def test_xiashuidao_within_the_top_three(words: WordIndex, typed: str) -> None:
+    assert "下水道" in _words(words.pinyin(typed))[:3]
+
+
+@pytest.mark.parametrize("word,full,initials", [
+    ("下水道", "xiashuidao", "xsd"), ("物业", "wuye", "wy"), ("楼道", "loudao", "ld"),
+    ("漏水", "loushui", "ls"), ("电动车", "diandongche", "ddc")])
+def test_hall_words_come_first_for_their_pinyin(words: WordIndex, word: str, full: str,
+                                                initials: str) -> None:
+    assert words.pinyin(full)[0] == Candidate(word, len(full))
+    assert words.pinyin(initials)[0] == Candidate(word, len(initials))
+
+
+def test_without_hall_words_ordinary_words_lead(index_path: Path) -> None:
+    with WordIndex(index_path) as plain:
+        assert _words(plain.pinyin("ld"))[0] != "楼道"  # 领导 and others are commoner
+        assert "下水道" in _words(plain.pinyin("xiashuidao"))[:3]
+
+
+def test_prefix_while_typing(words: WordIndex) -> None:
+    found = words.pinyin("xiash")
+    assert "下水道" in _words(found)
+    assert all(c.consumed == 5 for c in found[:5])
+    assert len(words.pinyin("x", limit=10)) == 10
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("zongguo", "中国"), ("zhongguo", "中国"),       # z / zh
+    ("cifan", "吃饭"), ("sangban", "上班"),          # c / ch, s / sh
+    ("liunai", "牛奶"), ("niunai", "牛奶"),          # n / l
+    ("yinghang", "银行"), ("rengming", "人民"),      # in / ing, en / eng
+])
+def test_fuzzy_pinyin_for_accents(words: WordIndex, typed: str, expected: str) -> None:
+    assert expected in _words(words.pinyin(typed))[:3]
+
+
+def test_a_word_its_own_reading(words: WordIndex) -> None:
+    assert "银行" in _words(words.pinyin("yinhang"))[:3]  # 行 as hang, from the phrase
+    assert "行" in _words(words.pinyin("xing"))[:3]     # and alone, its common reading
+    assert "行" in _words(words.pinyin("hang"))          # the other reading still offered
+    assert _words(words.pinyin("le"))[0] == "了"
+
+
+def test_longest_leading_part_when_nothing_covers_all(words: WordIndex) -> None:
+    typed = "xiashuidaohuai"  # 下水道 + 坏: no one word
+    found = words.pinyin(typed)
+    assert found[0] == Candidate("下水道", len("xiashuidao"))
+    assert all(c.consumed < len(typed) for c in found)
+    assert [c.consumed for c in found] == sorted((c.consumed for c in found), reverse=True)
+
+
+def test_words_for_all_letters_then_for_fewer(words: WordIndex) -> None:
+    found = words.pinyin("xiashuidao")
+    assert found[0].consumed == 10
+    assert any(c.word == "下水" and c.consumed == 7 for c in found)
+
+
+def test_nothing_for_nothing(words: WordIndex) -> None:
+    assert words.pinyin("") == []
+    assert words.pinyin("123 '") == []
+    assert words.pinyin("iiii") == []  # no syllable starts so
+    assert words.pinyin("xsd", limit=0) == []
+
+
+def test_hall_word_missing_from_the_dictionary_still_first(index_path: Path) -> None:
+    with WordIndex(index_path, ["漏雨", "车棚积水"]) as index:
+        assert _words(index.pinyin("louyu"))[0] == "漏雨"
+        assert _words(index.pinyin("cpjs"))[0] == "车棚积水"
+
+
+def test_next_characters(words: WordIndex) -> None:
+    assert words.next_chars("下")[0] == "水"      # 下水道, a hall word
+    assert words.next_chars("下水")[0] == "道"
+    assert words.next_chars("我家的电动")[0] == "车"
+    after_wo = words.next_chars("我", limit=8)
+    assert "们" in after_wo and len(after_wo) == 8
+    assert words.next_chars("") == []
+
+
+def test_index_is_small_and_stamped(index_path: Path) -> None:
+    assert index_path.stat().st_size < 25_000_000
+    assert is_current(index_path)
+    with sqlite3.connect(index_path) as db:
+        count = db.execute("SELECT COUNT(DISTINCT word) FROM words").fetchone()[0]
+    assert 100_000 < count < 200_000
+
+
+def test_build_skips_a_current_index(index_path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "words.sqlite"
+    shutil.copy(index_path, copy)
+    before = copy.stat().st_mtime_ns
+    build_index(copy)
+    assert copy.stat().st_mtime_ns == before
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE meta SET value = 'format 0' WHERE key = 'stamp'")
+    assert not is_current(copy)
+    assert not is_current(tmp_path / "absent.sqlite")
+    assert os.listdir(tmp_path) == ["words.sqlite"]  # no temporary file left behind
+
+
+def test_missing_index_says_how_to_build(tmp_path: Path) -> None:
+    missing = tmp_path / "input" / "words.sqlite"
+    with pytest.raises(FileNotFoundError, match=r"python -m kiosk\.writing\.build_index"):
+        WordIndex(missing)
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"x" * 4096)
+    with pytest.raises(FileNotFoundError, match="not a word index"):
+        WordIndex(garbage)
