@@ -81,6 +81,38 @@ def test_fuzzy_pinyin_for_accents(words: WordIndex, typed: str, expected: str) -
     assert expected in _words(words.pinyin(typed))[:3]
 
 
+@pytest.mark.parametrize("typed", ["xiasd", "xsdao", "xiashd", "xshuid"])
+def test_syllables_and_initials_mixed(words: WordIndex, typed: str) -> None:
+    assert words.pinyin(typed)[0] == Candidate("下水道", len(typed))
+
+
+def test_mixed_input_keeps_whole_syllables_whole(index_path: Path) -> None:
+    with WordIndex(index_path) as plain:
+        found = _words(plain.pinyin("xiasd"))
+    assert "下水道" in found
+    assert "小数点" not in found  # xiao is not xia
+
+
+def test_spelled_as_typed_before_the_fuzzy_match(words: WordIndex) -> None:
+    found = _words(words.pinyin("zhu"))
+    assert found.index("主") < found.index("足")  # zhu as typed, zu only by folding
+    found = _words(words.pinyin("zu"))
+    assert found.index("足") < found.index("主")
+
+
+def test_common_words_before_rare_exact_readings(words: WordIndex) -> None:
+    assert _words(words.pinyin("a"))[:2] == ["啊", "阿"]
+    assert "按" in _words(words.pinyin("a"))  # an…, commoner than the rare readings of a
+
+
+def test_only_gb2312_characters(words: WordIndex, index_path: Path) -> None:
+    with sqlite3.connect(index_path) as db:
+        chars = {w for (w,) in db.execute("SELECT word FROM words WHERE length(word) = 1")}
+    assert 6000 < len(chars) <= 6763
+    assert "紝" not in chars  # UTF-8 misread as GBK in dict.txt, with a high count
+    assert {"的", "下", "楼", "漏"} <= chars
+
+
 def test_a_word_its_own_reading(words: WordIndex) -> None:
     assert "银行" in _words(words.pinyin("yinhang"))[:3]  # 行 as hang, from the phrase
     assert "行" in _words(words.pinyin("xing"))[:3]     # and alone, its common reading

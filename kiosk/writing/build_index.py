@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kiosk.writing.pinyin_keys import initials_of, key_of
 
-FORMAT = 1
+FORMAT = 2
 # jieba gives 3 (and a few 4) to the bulk of its entries that were never counted in its
 # corpus (about 170,000 rare compounds and names); from 5 up a word was really seen. Single
 # characters are all kept so that anything can be typed.
@@ -65,7 +65,18 @@ def dictionary_path() -> Path:
 
 
 def _is_han(word: str) -> bool:
-    return all("\u4e00" <= c <= "\u9fff" for c in word)
+    """Chinese characters of GB 2312 only (the handwriting model's set, too).
+
+    dict.txt also holds a few thousand characters that are UTF-8 text misread as GBK
+    (紝, 銆, 鐨 …) with high counts; GB 2312's 6,763 characters keep them out.
+    """
+    if not all("\u4e00" <= c <= "\u9fff" for c in word):
+        return False
+    try:
+        word.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def dictionary_words(path: Path) -> Iterator[tuple[str, int]]:
@@ -164,6 +175,8 @@ def build_index(out: Path) -> None:
             db.executescript(INDEXES)
             db.execute("INSERT INTO meta VALUES ('stamp', ?)", (stamp(),))
             db.execute("INSERT INTO meta VALUES ('words', ?)", (str(len(rows)),))
+            syllables = sorted({s for row in rows for s in row[1].split()})
+            db.execute("INSERT INTO meta VALUES ('syllables', ?)", (" ".join(syllables),))
             db.commit()
             db.execute("VACUUM")
         finally:

@@ -33,3 +33,24 @@ def key_of(syllables: Sequence[str]) -> str:
 def initials_of(syllables: Sequence[str]) -> str:
     """The initials key of a reading: ["xia", "shui", "dao"] -> "xsd"."""
     return fuzzy("".join(s[0] for s in syllables if s))
+
+
+_INITIALS_OF_TWO = ("zh", "ch", "sh")
+
+
+def segments(letters: str, syllables: frozenset[str], longest: int = 6) -> list[str]:
+    """Typed letters cut into syllables or their beginnings, longest syllable first.
+
+    "xiasd" -> ["xia", "s", "d"]; "xsdao" -> ["x", "s", "dao"]; "xiashd" -> ["xia", "sh", "d"].
+    """
+    out: list[str] = []
+    at = 0
+    while at < len(letters):
+        for size in range(min(longest, len(letters) - at), 0, -1):
+            if letters[at:at + size] in syllables:
+                break
+        else:
+            size = 2 if letters[at:at + 2] in _INITIALS_OF_TWO else 1
+        out.append(letters[at:at + size])
+        at += size
+    return out

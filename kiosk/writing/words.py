@@ -6,15 +6,24 @@ The index is an SQLite file read in place (nothing loaded at start); the hall's 
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.writing.pinyin_keys import fuzzy, initials_of, key_of, letters_only
+from kiosk.writing.pinyin_keys import fuzzy, initials_of, key_of, letters_only, segments
 
 INDEX_NAME = "words.sqlite"
+# Words sharing the initials looked at for mixed input: the commonest few hundred suffice.
+_MIXED_SCAN = 400
+# Added to a word's log frequency: a whole reading typed outranks a word that only begins
+# with the letters unless that word is e^2.5 (12x) commoner; initials or mixed input sit
+# between; a reading typed as it is spelled (not folded: zhu for 主, not for 足) gains too.
+_EXACT = 2.5
+_INITIALS = 1.5
+_UNFOLDED = 1.5
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,25 @@ class _HallWord:
     word: str
     key: str
     initials: str
+    syllables: tuple[str, ...]
+
+
+def _best_first(scored: list[tuple[float, str]]) -> list[str]:
+    return [word for _, word in sorted(scored, key=lambda item: -item[0])]
+
+
+def _spelled_by(parts: list[str], syllables: Iterable[str], whole: Sequence[bool]) -> bool:
+    """Whether the (folded) typed parts spell the word's syllables in turn.
+
+    A part typed as a whole syllable must be that syllable, unless it is the last (still
+    being typed); any other part is the beginning of one (an initial such as s or zh).
+    """
+    folded = [fuzzy(s) for s in syllables]
+    if len(folded) != len(parts):
+        return False
+    last = len(parts) - 1
+    return all(syllable == part if whole[i] and i < last else syllable.startswith(part)
+               for i, (part, syllable) in enumerate(zip(parts, folded, strict=True)))
 
 
 def default_index_path(store_path: Path) -> Path:
@@ -47,11 +75,12 @@ class WordIndex:
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         try:
-            self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'syllables'").fetchone()
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise FileNotFoundError(f"{path} is not a word index ({error}); rebuild it with "
                                     f"`python -m kiosk.writing.build_index {path}`") from error
+        self._syllables = frozenset(row[0].split() if row else ())
         self._hall = [h for h in (self._hall_word(w) for w in dict.fromkeys(hall_words)) if h]
 
     def _hall_word(self, word: str) -> _HallWord | None:
@@ -69,13 +98,14 @@ class WordIndex:
                 if found is None:
                     return None
                 syllables.append(found[0])
-        return _HallWord(word, key_of(syllables), initials_of(syllables))
+        return _HallWord(word, key_of(syllables), initials_of(syllables), tuple(syllables))
 
     def pinyin(self, letters: str, limit: int = 10) -> list[Candidate]:
         """Words for the typed letters, best first.
 
-        First the words that use all the letters (a full reading, initials such as xsd, or
-        a reading that starts with them), then words for the longest leading part.
+        First the words that use all the letters (a full reading, initials such as xsd,
+        syllables and initials mixed such as xiasd, or a reading that starts with them), then
+        words for the longest leading part.
         """
         typed = letters_only(letters)
         if not typed or limit <= 0:
@@ -89,27 +119,51 @@ class WordIndex:
                 out.setdefault(word, Candidate(word, consumed))
 
         key = fuzzy(typed)
+        cut = segments(typed, self._syllables)
+        parts = [fuzzy(p) for p in cut]
+        # syllables and initials mixed; all whole syllables is the full reading, found apart
+        whole = [p in self._syllables for p in cut]
+        mixed = len(cut) > 1 and not all(whole)
         with self._lock:
             offer((h.word for h in self._hall
-                   if h.key == key or (len(key) > 1 and h.initials == key)), len(typed))
+                   if h.key == key or (len(key) > 1 and h.initials == key)
+                   or (mixed and _spelled_by(parts, h.syllables, whole))), len(typed))
             offer((h.word for h in self._hall if h.key.startswith(key)), len(typed))
-            offer(self._words("key = ?", (key,), limit), len(typed))
+            scored = self._scored("key = ?", (key,), limit, typed, _EXACT)
             if len(key) > 1:
-                offer(self._words("initials = ?", (key,), limit), len(typed))
-            offer(self._words("key > ? AND key < ?", (key, key + "{"), limit), len(typed))
+                scored += self._scored("initials = ?", (key,), limit, typed, _INITIALS)
+            if mixed:
+                scored += self._mixed(parts, whole, limit)
+            scored += self._scored("key > ? AND key < ?", (key, key + "{"), limit, typed, 0.0)
+            offer(_best_first(scored), len(typed))
             for consumed in range(len(typed) - 1, 0, -1):
                 if len(out) >= limit:
                     break
                 part = fuzzy(typed[:consumed])
                 offer((h.word for h in self._hall if h.key == part), consumed)
-                offer(self._words("key = ?", (part,), limit), consumed)
+                offer(_best_first(self._scored("key = ?", (part,), limit, typed[:consumed],
+                                               _EXACT)), consumed)
         return list(out.values())
 
-    def _words(self, where: str, args: tuple[str, ...], limit: int) -> list[str]:
+    def _scored(self, where: str, args: tuple[str, ...], limit: int, typed: str,
+                bonus: float) -> list[tuple[float, str]]:
+        """(score, word) of the commonest words matching; spelled as typed, unfolded, gains."""
         rows = self._db.execute(
-            f"SELECT word FROM words WHERE {where} ORDER BY weight DESC LIMIT ?",
-            (*args, limit)).fetchall()
-        return [word for (word,) in rows]
+            f"SELECT word, reading, weight FROM words WHERE {where} ORDER BY weight DESC "
+            "LIMIT ?", (*args, limit)).fetchall()
+        return [(math.log(weight) + bonus
+                 + (_UNFOLDED if reading.replace(" ", "").startswith(typed) else 0.0), word)
+                for word, reading, weight in rows]
+
+    def _mixed(self, parts: list[str], whole: Sequence[bool],
+               limit: int) -> list[tuple[float, str]]:
+        """Words whose syllables start with the typed parts in turn (xiasd: 下水道)."""
+        rows = self._db.execute(
+            "SELECT word, reading, weight FROM words WHERE initials = ? ORDER BY weight DESC "
+            "LIMIT ?", ("".join(p[0] for p in parts), _MIXED_SCAN)).fetchall()
+        found = [(math.log(weight) + _INITIALS, word) for word, reading, weight in rows
+                 if _spelled_by(parts, reading.split(), whole)]
+        return found[:limit]
 
     def next_chars(self, text: str, limit: int = 8) -> list[str]:
         """Characters likely to follow what is written so far, hall words first."""
