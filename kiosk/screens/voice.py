@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 load_kv("voice")
 
 METER_HZ = 10
-READY = "请点开始说话，说完了点停止"
+READY = "请点开始说话"
 
 
 class LevelMeter(Widget):
@@ -96,7 +96,7 @@ class VoiceScreen(Screen):
         recorder = self.recorder
         self.level = recorder.level
         if recorder.recording:
-            self.message = f"正在听，已录{int(recorder.seconds)}秒，说完了点停止"
+            self.message = f"正在听，已录{int(recorder.seconds)}秒"
 
     def _finished(self, note: VoiceNote | None) -> None:
         if not self.recording:
@@ -116,7 +116,7 @@ class VoiceScreen(Screen):
 
     def _said_note(self) -> str:
         seconds = round(self._note.seconds) if self._note else 0
-        return f"录好了，{seconds}秒。可以听一遍、重录或删除"
+        return f"录好了，{seconds}秒"
 
     def play_back(self) -> None:
         if self._note is not None:

@@ -1,0 +1,140 @@
+"""The steps after the phrase at the real screen, tapped with real X pointer events: a voice
+note from the (WAV) microphone, the place from the hall's 楼栋 and 单元, a phone on the big
+keypad read back digit by digit with its consent said and shown, 公开; then it reaches the
+real centre, the recording byte for byte, and leaves the kiosk."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CentralServer, shuoshi
+from tests.kiosk_driver import Kiosk
+from tests.test_ui_elderly import check_screen, said, write_config
+
+pytestmark = [pytest.mark.ui,
+              pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                                 reason="the microphone hears an espeak-ng voice")]
+
+PHONE = "13912345678"
+
+
+def _resident_voice(folder: Path) -> Path:
+    """What the WAV microphone hears: a resident's sentence in a real Mandarin voice."""
+    path = folder / "resident.wav"
+    subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(path),
+                    "三号楼二单元门口的下水道堵了，味道很大，请派人来看看。"],
+                   check=True, timeout=60)
+    return path
+
+
+def _stored(db: Path) -> tuple[object, ...]:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT ticket, place, contact_phone, masked_phone, public, "
+                           "voice_path, voice_sha256 FROM submissions").fetchone()
+    return tuple(row)
+
+
+def test_voice_place_phone_and_public_reach_the_centre_then_leave_the_kiosk(
+        tmp_path: Path, server: CentralServer, kiosk_key: str, display: str) -> None:
+    config = write_config(tmp_path, server_url=server.url, key=kiosk_key)
+    with config.open("a", encoding="utf-8") as f:
+        f.write(f'\n[microphone]\nkind = "wav"\ndevice = "{_resident_voice(tmp_path)}"\n')
+    shots = tmp_path / "shots"
+    kiosk = Kiosk(config, display, tmp_path)
+    try:
+        kiosk.tap("我要说事")
+        kiosk.wait_screen("category")
+        kiosk.choose("环境卫生")
+        kiosk.wait_screen("phrase")
+        kiosk.tap("楼道堆放杂物")
+        more = kiosk.wait_screen("more")
+        assert said(more).count("说给我听") >= 2  # the prompt names it, and the choices do
+        check_screen(kiosk, 7, shots)
+
+        kiosk.choose("说给我听")
+        voice = kiosk.wait_screen("voice")
+        assert "请点开始说话" in said(voice)
+        check_screen(kiosk, 7, shots)
+        kiosk.tap("开始说话")
+        time.sleep(2.5)
+        listening = kiosk.report()
+        assert any(i["text"].startswith("正在听") for i in listening["items"])
+        kiosk.tap("停止")
+        time.sleep(1)
+        recorded = kiosk.settled()
+        assert any(i["text"].startswith("录好了") for i in recorded["items"])
+        assert any(t.startswith("录好了。") for t in recorded["spoken"])
+        check_screen(kiosk, 7, shots)
+        kiosk.tap("好了")
+
+        kiosk.wait_screen("place")
+        check_screen(kiosk, 7, shots)
+        kiosk.choose("3号楼")
+        unit = kiosk.wait_screen("unit")
+        assert any(i["text"] == "3号楼的哪个单元？" for i in unit["items"])
+        kiosk.tap("2单元")
+
+        contact = kiosk.wait_screen("contact")
+        consent = "电话只用于工作人员回访，回执上会隐去中间四位，送到街道以后本机马上删除。"
+        assert consent in contact["spoken"]  # consent said …
+        assert any(i["text"].startswith("电话只用于回访") for i in contact["items"])  # … and shown
+        assert any(i["text"] == "匿名" for i in contact["items"])  # one tap away
+        check_screen(kiosk, 7, shots)
+        kiosk.tap("留电话")
+        kiosk.wait_screen("phone")
+        for digit in PHONE[:10]:
+            kiosk.tap(digit)
+            time.sleep(0.45)
+        kiosk.tap("确定")  # ten digits: not a number yet
+        time.sleep(1)
+        assert "手机号码是1开头的11位数字，请输完整。" in kiosk.settled()["spoken"]
+        kiosk.tap(PHONE[-1])
+        time.sleep(0.45)
+        kiosk.tap("确定")
+        time.sleep(1)
+        read_back = kiosk.settled()
+        assert "您输入的号码是：" in read_back["spoken"]
+        assert "幺三九，幺二三四，五六七八。" in read_back["spoken"]  # digit by digit
+        assert any(i["text"] == "139 1234 5678" for i in read_back["items"])
+        check_screen(kiosk, 7, shots)
+        kiosk.tap("确定")  # heard it: taken
+
+        kiosk.wait_screen("name")
+        kiosk.tap("不留姓名")
+        public = kiosk.wait_screen("public")
+        assert any(i["text"] == "不公开" for i in public["items"])
+        kiosk.tap("公开")
+
+        confirm = kiosk.wait_screen("confirm")
+        check_screen(kiosk, 7, shots)
+        details = next(i["text"] for i in confirm["items"] if i["text"].startswith("地点："))
+        assert "3号楼2单元" in details and "139****5678" in details and "公开" in details
+        assert "录音" in details and PHONE not in details
+        spoken = said(confirm)
+        assert "地点：3号楼2单元。" in spoken and "联系电话：139****5678。" in spoken
+        assert PHONE not in spoken and "公开，邻居可以看到和附议。" in spoken
+        kiosk.tap("提交")
+        kiosk.wait_screen("done")
+    finally:
+        kiosk.stop()
+
+    ticket, place, phone, masked, public_flag, voice_path, sha = _stored(tmp_path / "kiosk.db")
+    assert (place, phone, masked, public_flag) == ("3号楼2单元", PHONE, "139****5678", 1)
+    recording = Path(str(voice_path)).read_bytes()
+    assert recording[:4] == b"RIFF" and len(recording) > 16_000  # more than half a second
+
+    assert shuoshi("sync", "--once", "--config", str(config)).returncode == 0
+    assert (server.attachments / str(sha)).read_bytes() == recording  # byte for byte
+    assert server.rows(f"SELECT place, contact_phone, public, voice_sha256 FROM "
+                       f"central_submissions WHERE ticket = '{ticket}'") == [
+        ("3号楼2单元", PHONE, 1, sha)]
+    _, _, phone, masked, _, kept_path, _ = _stored(tmp_path / "kiosk.db")
+    assert (phone, kept_path, masked) == (None, None, "139****5678")  # purged, mask kept
+    assert not Path(str(voice_path)).exists()  # the recording is gone from the kiosk
+    assert list(Path(str(voice_path)).parent.iterdir()) == []
