@@ -1,8 +1,11 @@
-"""What happens on 提交: store first, then queue the receipt and speak; nothing is lost.
+"""What happens on 提交: check, store, then queue the receipt and speak; nothing is lost.
 
-The receipt goes into the on-disk print queue right after the commit and the printer
-worker prints it in the background, so a slow, offline or paperless printer never holds
-up the screen, and the resident always sees and hears the ticket number.
+The draft is checked against the wire model first, so a draft the server would refuse is
+never stored. The receipt goes into the on-disk print queue right after the commit and the
+printer worker prints it in the background, so a slow, offline or paperless printer never
+holds up the screen, and the resident always sees and hears the ticket number. When the
+submission cannot be stored (a full disk, the database locked too long) ``SubmissionNotSaved``
+says why in a sentence for the resident; nothing is half-stored and the draft is kept.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from kiosk.session import MESSAGES
 from sync.contract.ticket import group
 
 if TYPE_CHECKING:  # the printer, speech and store packages load after the first frame
+    from pydantic import ValidationError
+
     from device.printer import PrinterReport, PrintJob, PrintWorker
     from device.speech import SpeechService
     from kiosk.receipt import HallText
@@ -25,6 +30,41 @@ if TYPE_CHECKING:  # the printer, speech and store packages load after the first
 log = logging.getLogger(__name__)
 
 NO_RECEIPT = MESSAGES["no_receipt"]
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+
+
+class SubmissionNotSaved(Exception):
+    """提交 stored nothing. ``message`` (from prompts.toml [messages]) tells the resident
+    why and what to do; the screen shows and speaks it and keeps what was entered.
+    ``reason`` is for the log: it never holds what the resident entered."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(reason)
+        self.message = message
+        self.reason = reason
+
+
+def _refused(error: ValidationError) -> SubmissionNotSaved:
+    """The message for a draft the wire model refuses (the first problem found)."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    if field == "contact_phone":
+        key = "not_saved_phone"
+    elif first["type"] == "string_too_long":
+        key = "not_saved_too_long"
+    else:
+        key = "not_saved_invalid"
+    return SubmissionNotSaved(MESSAGES[key], f"draft refused: {field} {first['type']}")
+
+
+def _not_stored(error: Exception) -> SubmissionNotSaved:
+    """The message for a store that could not take the submission."""
+    code = getattr(getattr(error, "orig", None), "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
+        return SubmissionNotSaved(MESSAGES["not_saved_busy"], "store locked past its timeout")
+    name = getattr(getattr(error, "orig", None), "sqlite_errorname", None)
+    return SubmissionNotSaved(MESSAGES["not_saved_full"],
+                              f"store failed: {name or type(error).__name__}")
 
 
 @dataclass(frozen=True)
@@ -65,10 +105,14 @@ class Intake:
         self.printer.on_report = callback
 
     def submit(self, draft: SubmissionDraft) -> StoredSubmission:
-        """Commit durably, queue the receipt, speak the number; returns at once."""
+        """Check, commit durably, queue the receipt, speak the number; returns at once.
+
+        Raises ``SubmissionNotSaved`` when nothing was stored: the draft fails the wire
+        model's checks, or the store cannot take it (disk full, locked past its timeout).
+        """
         from device.speech import speech_text_for_ticket
 
-        stored = self.store.record_submission(draft, self.hall.kiosk_code)
+        stored = self._record(draft)
         queued = self._queue(stored, reprinted_at=None) is not None
         # Only the digits are synthesised now; the sentences around them come from the cache.
         said = [MESSAGES["submitted"], f"{speech_text_for_ticket(group(stored.ticket))}。",
@@ -79,6 +123,25 @@ class Intake:
             self.speech.say(text)
         self.last_announcement = said
         return stored
+
+    def _record(self, draft: SubmissionDraft) -> StoredSubmission:
+        from pydantic import ValidationError
+        from sqlalchemy.exc import OperationalError
+
+        from sync.store import StoreFullError, as_wire
+
+        # The errors are raised afresh ("from None"): a database error's text carries the
+        # statement's parameters, the resident's name and phone among them.
+        try:
+            as_wire(draft, self.hall.kiosk_code)
+        except ValidationError as error:
+            raise _refused(error) from None
+        try:
+            return self.store.record_submission(draft, self.hall.kiosk_code)
+        except (OperationalError, OSError, StoreFullError) as error:
+            not_saved = _not_stored(error)
+        log.error("submission not saved: %s", not_saved.reason)
+        raise not_saved
 
     def reprint(self, ticket: str) -> PrintJob | None:
         """Queue a 补打 receipt for ``ticket``; None if this kiosk does not know it."""

@@ -37,6 +37,7 @@ from sync.contract.protocol import (
     PushResponse,
     QuarantineReport,
     SubmissionIn,
+    submission_fields,
 )
 
 MAX_PAGE = 500
@@ -48,6 +49,8 @@ server process, by the first push after that, in its own transaction."""
 OK = b'{"status":"ok"}'
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 2**20
 """An attachment's whole size, and so also the most one uploaded piece of it can carry."""
+STORED_FIELDS: set[str] = set(submission_fields())
+"""A pushed submission's fields, each stored in the central_submissions column of its name."""
 
 
 def create_app(db_url: str, *, staff_token: str | None = None,
@@ -206,14 +209,13 @@ def _accept_batch(db: Session, items: list[SubmissionIn], kiosk: str) -> list[It
 
 
 def _row_of(item: SubmissionIn, community: str | None) -> dict[str, object]:
+    """The central_submissions row of a pushed submission: the wire's fields by name, plus
+    what the server adds."""
     created = item.created_at.isoformat(timespec="seconds")
     return {
-        "uuid": str(item.uuid), "ticket": item.ticket, "kiosk_code": item.kiosk_code,
-        "category": item.category, "description": item.description, "place": item.place,
-        "urgent": item.urgent, "contact_name": item.contact_name,
-        "contact_phone": item.contact_phone, "channel": item.channel, "created_at": created,
+        **item.model_dump(include=STORED_FIELDS), "uuid": str(item.uuid), "created_at": created,
         "received_at": now_iso(), "step": "say", "step_note": "", "step_changed_at": created,
-        "community_code": community, "voice_sha256": item.voice_sha256,
+        "community_code": community,
     }
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Insert, String, create_engine, delete, event, func, select
+from sqlalchemy import Engine, Insert, String, create_engine, delete, event, false, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -60,6 +60,9 @@ class CentralSubmission(ServerBase):
     promised_date: Mapped[str | None] = mapped_column(default=None)  # ISO date, for 承诺件
     closed_at: Mapped[str | None] = mapped_column(default=None)
     """When it first reached 评事 (the result published): 办结 for the statistics."""
+    # Added in 0004.
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """公开: the resident lets others see it (附议, the notice board); private by default."""
 
 
 class FeedChange(ServerBase):

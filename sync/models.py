@@ -25,6 +25,7 @@ class Submission(Base):
     contact_name: Mapped[str | None]
     contact_phone: Mapped[str | None]
     channel: Mapped[str] = mapped_column(default="kiosk")
+    public: Mapped[bool] = mapped_column(default=False)  # 公开: others may see it
     created_at: Mapped[str]  # ISO 8601 with offset, as sent on the wire
     step: Mapped[str] = mapped_column(default="say")
     step_note: Mapped[str] = mapped_column(default="")

@@ -7,34 +7,28 @@ never in the way of the others.
 
 from __future__ import annotations
 
+import logging
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
-from sync.contract.protocol import SubmissionIn
-from sync.models import OutboxEntry, Submission
+from sync.contract.protocol import SubmissionIn, submission_fields
+from sync.models import OutboxEntry, Submission, SyncState
 from sync.store import Store
+
+WIRE_FIELDS = submission_fields()
+log = logging.getLogger(__name__)
+CHECKPOINT_DUE = "purge_checkpoint_due"
+"""Sync state set while purged personal data may still be in the WAL (see ``acknowledge``)."""
 
 
 def wire_of(row: Submission) -> SubmissionIn:
-    return SubmissionIn(
-        uuid=uuid.UUID(row.uuid),
-        ticket=row.ticket,
-        kiosk_code=row.kiosk_code,
-        category=row.category,
-        description=row.description,
-        place=row.place,
-        urgent=row.urgent,
-        contact_name=row.contact_name,
-        contact_phone=row.contact_phone,
-        channel=row.channel,  # type: ignore[arg-type]
-        created_at=datetime.fromisoformat(row.created_at),
-        voice_sha256=row.voice_sha256,
-    )
+    """The stored row as it goes on the wire: its columns named like the wire's fields."""
+    return SubmissionIn.model_validate({name: getattr(row, name) for name in WIRE_FIELDS})
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -47,32 +41,42 @@ class Outbox:
         self.store = store
 
     def due(self, now: float, limit: int, max_bytes: int = 256_000) -> list[SubmissionIn]:
-        """The oldest entries due for sending, at most ``limit`` and about ``max_bytes``."""
+        """The oldest entries due for sending, at most ``limit`` and about ``max_bytes``.
+
+        Called at the start of every sync round, so a purge whose checkpoint a reader held
+        up is finished here, on a later round."""
         with self.store.session() as s:
-            rows = s.scalars(
-                select(Submission)
-                .join(OutboxEntry, OutboxEntry.submission_uuid == Submission.uuid)
-                .where(OutboxEntry.next_attempt_at <= now, OutboxEntry.quarantined.is_(False))
-                .order_by(OutboxEntry.id)
-                .limit(limit)
-            ).all()
-            batch: list[SubmissionIn] = []
-            size = 0
-            for row in rows:
-                try:
-                    item = wire_of(row)
-                except ValidationError as exc:  # stored but unsendable: staff must look
-                    entry = s.scalar(select(OutboxEntry)
-                                     .where(OutboxEntry.submission_uuid == row.uuid))
-                    if entry is not None:
-                        entry.quarantined = True
-                        entry.last_error = f"cannot be sent: {_first_error(exc)}"
-                    continue
-                size += len(item.model_dump_json())
-                if batch and size > max_bytes:
-                    break
-                batch.append(item)
-            return batch
+            purge_waiting = s.get(SyncState, CHECKPOINT_DUE) is not None
+            batch = self._due(s, now, limit, max_bytes)
+        if purge_waiting:
+            self.finish_purge()
+        return batch
+
+    def _due(self, s: Session, now: float, limit: int, max_bytes: int) -> list[SubmissionIn]:
+        rows = s.scalars(
+            select(Submission)
+            .join(OutboxEntry, OutboxEntry.submission_uuid == Submission.uuid)
+            .where(OutboxEntry.next_attempt_at <= now, OutboxEntry.quarantined.is_(False))
+            .order_by(OutboxEntry.id)
+            .limit(limit)
+        ).all()
+        batch: list[SubmissionIn] = []
+        size = 0
+        for row in rows:
+            try:
+                item = wire_of(row)
+            except ValidationError as exc:  # stored but unsendable: staff must look
+                entry = s.scalar(select(OutboxEntry)
+                                 .where(OutboxEntry.submission_uuid == row.uuid))
+                if entry is not None:
+                    entry.quarantined = True
+                    entry.last_error = f"cannot be sent: {_first_error(exc)}"
+                continue
+            size += len(item.model_dump_json())
+            if batch and size > max_bytes:
+                break
+            batch.append(item)
+        return batch
 
     def queued_uuids(self) -> set[str]:
         with self.store.session() as s:
@@ -103,7 +107,12 @@ class Outbox:
         return max(0.0, time.time() - datetime.fromisoformat(oldest).timestamp())
 
     def acknowledge(self, acks: dict[str, int | None]) -> None:
-        """The server holds these (uuid -> server id): out of the outbox, personal data gone."""
+        """The server holds these (uuid -> server id): out of the outbox, personal data gone.
+
+        Gone from the files too: the WAL keeps the old pages (with names and phones) until a
+        checkpoint, so one follows the commit; if a reader holds it up, ``finish_purge``
+        tries again on the next round (the flag in sync state survives a restart).
+        """
         if not acks:
             return
         stamp = datetime.now().astimezone().isoformat(timespec="seconds")
@@ -115,10 +124,24 @@ class Outbox:
                 s.execute(update(Submission), [
                     {"uuid": u, "server_id": acks[u], "acknowledged_at": stamp,
                      "purged_at": stamp, "contact_name": None, "contact_phone": None,
-                     "voice_path": None} for u, _ in rows])
+                     "voice_path": None, "voice_sha256": None} for u, _ in rows])
+                s.merge(SyncState(key=CHECKPOINT_DUE, value=stamp))
         for _, voice in rows:  # after the commit: a crash here leaves a file nobody references
             if voice:
                 Path(voice).unlink(missing_ok=True)
+        if rows:
+            self.finish_purge()
+
+    def finish_purge(self) -> bool:
+        """Checkpoint the WAL if a purge is waiting for it; True when none is waiting."""
+        if not self.store.get_state(CHECKPOINT_DUE):
+            return True
+        if not self.store.checkpoint():
+            log.info("purge checkpoint held up by a reader; trying again next round")
+            return False
+        with self.store.session() as s:
+            s.execute(delete(SyncState).where(SyncState.key == CHECKPOINT_DUE))
+        return True
 
     def postpone(self, uuids: list[str], error: str, next_attempt_at: float) -> None:
         with self.store.session() as s:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync.contract.migrate import is_current, upgrade
-from sync.contract.protocol import Step
+from sync.contract.protocol import Step, SubmissionIn, entered_fields
 from sync.contract.ticket import MAX_SEQUENCE, make_ticket
 from sync.models import OutboxEntry, Submission, SyncState, TicketCounter
 from sync.privacy import mask_phone
@@ -31,7 +31,10 @@ BUSY_TIMEOUT_MS = 10_000
 
 @dataclass(frozen=True)
 class SubmissionDraft:
-    """What the resident (or staff) entered, before it is stored and gets a ticket."""
+    """What the resident (or staff) entered, before it is stored and gets a ticket.
+
+    Its fields but ``voice_path`` are the wire's ``entered_fields()``: they are copied by name.
+    """
 
     category: str
     description: str
@@ -40,6 +43,15 @@ class SubmissionDraft:
     contact_name: str | None = None
     contact_phone: str | None = None
     channel: str = "kiosk"
+    public: bool = False
+    """公开: others may see the issue (附议, the notice board). Private unless chosen."""
+    voice_path: Path | None = None
+    """A voice note already durably on disk (see sync.files), with its ``voice_sha256``."""
+    voice_sha256: str | None = None
+
+    def entered(self) -> dict[str, Any]:
+        """The draft's wire fields by name (the voice file's path stays on the kiosk)."""
+        return {name: getattr(self, name) for name in entered_fields()}
 
 
 @dataclass(frozen=True)
@@ -56,27 +68,43 @@ class StoredSubmission:
     step: Step
     step_note: str
     acknowledged: bool
+    public: bool = False
+
+
+_COPIED = tuple(f.name for f in fields(StoredSubmission)
+                if f.name not in {"created_at", "step", "acknowledged"})
+"""StoredSubmission's fields that are the submissions row's columns as they are."""
+
+
+def as_wire(draft: SubmissionDraft, kiosk_code: str) -> SubmissionIn:
+    """The wire model the draft would become once stored, with a placeholder uuid and
+    ticket: raises ``pydantic.ValidationError`` for a draft the server would refuse."""
+    return SubmissionIn(**draft.entered(), uuid=uuid.UUID(int=0),
+                        ticket=make_ticket(kiosk_code, 1), kiosk_code=kiosk_code,
+                        created_at=datetime.now().astimezone())
 
 
 class StoreFullError(RuntimeError):
     """The kiosk has used every sequence number its code allows; it needs a new code."""
 
 
-def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # let the "begin" hook issue BEGIN itself
-    cur = dbapi_connection.cursor()
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA secure_delete=ON")  # purged names and phones are overwritten on disk
-    cur.close()
+def _pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook issue BEGIN itself
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA secure_delete=ON")  # purged names and phones are overwritten on disk
+        cur.close()
+    return set_pragmas
 
 
-def open_engine(path: Path) -> Engine:
+def open_engine(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}")
-    event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "connect", _pragmas(busy_timeout_ms))
     event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
 
@@ -102,9 +130,11 @@ def migrate_apart(path: Path, timeout: float = 120.0) -> None:
 class Store:
     """Submissions, the outbox and the sync cursor of one kiosk."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        """``busy_timeout_ms``: how long a write waits for the other process's transaction
+        before it fails with "database is locked"."""
         self.path = path
-        self.engine = open_engine(path)
+        self.engine = open_engine(path, busy_timeout_ms)
         migrate(self.engine, path)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -128,18 +158,13 @@ class Store:
                 raise StoreFullError(f"kiosk {kiosk_code} has used all ticket numbers")
             counter.last_sequence += 1
             row = Submission(
+                **draft.entered(),
                 uuid=str(uuid.uuid4()),
                 ticket=make_ticket(kiosk_code, counter.last_sequence),
                 kiosk_code=kiosk_code,
-                category=draft.category,
-                description=draft.description,
-                place=draft.place,
-                urgent=draft.urgent,
-                contact_name=draft.contact_name,
-                contact_phone=draft.contact_phone,
-                channel=draft.channel,
-                masked_phone=mask_phone(draft.contact_phone),
                 created_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+                voice_path=str(draft.voice_path) if draft.voice_path else None,
+                masked_phone=mask_phone(draft.contact_phone),
                 step=Step.SAY.value,
                 step_note="",
             )
@@ -161,6 +186,22 @@ class Store:
                 raise KeyError(sub_uuid)
             row.voice_path, row.voice_sha256 = str(path), sha256
 
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and empty it (``wal_checkpoint(TRUNCATE)``),
+        so rows overwritten since (purged names and phones) are in neither file any more.
+
+        False if a reader in another connection kept part of the WAL in use past the busy
+        timeout; nothing is lost then, the bytes simply stay until a later checkpoint.
+        """
+        raw = self.engine.raw_connection()  # outside a transaction: a checkpoint needs that
+        try:
+            cur = raw.cursor()
+            busy, _frames, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cur.close()
+        finally:
+            raw.close()
+        return bool(busy == 0)
+
     def get_state(self, key: str, default: str = "") -> str:
         with self.session() as s:
             row = s.get(SyncState, key)
@@ -174,17 +215,9 @@ class Store:
 
 def _stored(row: Submission) -> StoredSubmission:
     return StoredSubmission(
-        uuid=row.uuid,
-        ticket=row.ticket,
-        kiosk_code=row.kiosk_code,
-        category=row.category,
-        description=row.description,
-        place=row.place,
-        contact_phone=row.contact_phone,
-        masked_phone=row.masked_phone,
+        **{name: getattr(row, name) for name in _COPIED},
         created_at=datetime.fromisoformat(row.created_at),
         step=Step(row.step),
-        step_note=row.step_note,
         acknowledged=row.acknowledged_at is not None,
     )
 

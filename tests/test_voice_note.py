@@ -336,8 +336,6 @@ def test_start_up_sweeps_notes_nobody_will_send(tmp_path: Path) -> None:
     assert list(voice_dir.iterdir()) == [sent]
 
 
-@pytest.mark.xfail(strict=True, reason="sync/outbox.py Outbox.acknowledge purges voice_path "
-                   "and the file but keeps voice_sha256, a fingerprint of the resident's voice")
 def test_the_purge_leaves_no_reference_to_the_voice(tmp_path: Path) -> None:
     store = Store(tmp_path / "kiosk.db")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -49,7 +50,20 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+MOBILE_PHONE = re.compile(r"1[3-9][0-9]{9}")
+"""A mainland mobile number: 11 digits starting with 1."""
+LANDLINE_PHONE = re.compile(r"0[0-9]{9,11}|[2-9][0-9]{6,7}")
+"""A landline: with its area code (0 and 10 to 12 digits) or local (7 or 8 digits, not 0 or 1)."""
+
+
+def is_valid_phone(phone: str) -> bool:
+    """Digits only, as the kiosk's keypad enters them: a mobile or a landline number."""
+    return bool(MOBILE_PHONE.fullmatch(phone) or LANDLINE_PHONE.fullmatch(phone))
+
+
 class SubmissionIn(_Wire):
+    """One submission as the kiosk sends it and the server stores it (see ``entered_fields``)."""
+
     uuid: uuid.UUID
     ticket: str
     kiosk_code: str = Field(pattern=r"^[0-9]{4}$")
@@ -60,9 +74,18 @@ class SubmissionIn(_Wire):
     contact_name: str | None = Field(default=None, max_length=50)
     contact_phone: str | None = Field(default=None, max_length=20)
     channel: Channel = "kiosk"
+    public: bool = False
+    """公开: the resident lets others see the issue (附议, the notice board); private if not."""
     created_at: datetime
     voice_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     """A voice note, uploaded to /attachments before the submission is sent."""
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone_checks(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_phone(value):
+            raise ValueError("not a mobile (11 digits from 1) or landline (7 to 12 digits) number")
+        return value
 
     @field_validator("ticket")
     @classmethod
@@ -70,6 +93,21 @@ class SubmissionIn(_Wire):
         if not is_valid_ticket(value) or not value.isdigit():
             raise ValueError("not a valid 10-digit ticket number")
         return value
+
+
+SUBMISSION_IDENTITY = frozenset({"uuid", "ticket", "kiosk_code", "created_at"})
+"""The fields the kiosk gives a submission when it stores it; the rest were entered."""
+
+
+def submission_fields() -> frozenset[str]:
+    """Every field of a submission on the wire: the kiosk's store and the server's
+    ``central_submissions`` have a column of the same name for each, and copy them by name."""
+    return frozenset(SubmissionIn.model_fields)
+
+
+def entered_fields() -> frozenset[str]:
+    """The fields a draft carries (what was entered at the kiosk or by staff)."""
+    return submission_fields() - SUBMISSION_IDENTITY
 
 
 class PushRequest(_Wire):
