@@ -58,6 +58,20 @@ def test_hall_words_come_first_for_their_pinyin(words: WordIndex, word: str, ful
     assert words.pinyin(initials)[0] == Candidate(word, len(initials))
 
 
+def test_hall_phrases_complete_what_is_typed(index_path: Path) -> None:
+    config = load_config()
+    hall = [*config.input.hall_words,
+            *(w for c in config.categories for w in (c.name, *c.phrases))]
+    with WordIndex(index_path, hall) as index:
+        assert _words(index.pinyin("xiashuidao"))[:2] == ["下水道", "下水道堵塞"]
+        assert _words(index.pinyin("ldd"))[0] == "楼道灯坏了"  # initials of a phrase begun
+        assert _words(index.pinyin("d"))[0] == "的"  # one letter: hall words not pushed first
+        begun = _words(index.pinyin("dian"))
+        assert begun[:2] == ["电梯", "电动车"]  # the nearest completions first
+        hall_first = [w for w in begun if w in hall]
+        assert len(hall_first) == 3 and "电" in begun and "点" in begun
+
+
 def test_without_hall_words_ordinary_words_lead(index_path: Path) -> None:
     with WordIndex(index_path) as plain:
         assert _words(plain.pinyin("ld"))[0] != "楼道"  # 领导 and others are commoner

@@ -22,6 +22,8 @@ _MIXED_SCAN = 400
 # with the letters unless that word is e^2.5 (12x) commoner; initials or mixed input sit
 # between; a reading typed as it is spelled (not folded: zhu for 主, not for 足) gains too.
 _EXACT = 2.5
+# Hall words (and phrases) that only begin with the letters, offered first: the nearest few.
+_HALL_BEGUN_MOST = 3
 _INITIALS = 1.5
 _UNFOLDED = 1.5
 
@@ -128,7 +130,11 @@ class WordIndex:
             offer((h.word for h in self._hall
                    if h.key == key or (len(key) > 1 and h.initials == key)
                    or (mixed and _spelled_by(parts, h.syllables, whole))), len(typed))
-            offer((h.word for h in self._hall if h.key.startswith(key)), len(typed))
+            if len(typed) > 1:  # a single letter would put every hall word first
+                begun = sorted((h for h in self._hall if h.key.startswith(key)
+                                or (len(key) > 2 and h.initials.startswith(key))),
+                               key=lambda h: len(h.key))
+                offer((h.word for h in begun[:_HALL_BEGUN_MOST]), len(typed))
             scored = self._scored("key = ?", (key,), limit, typed, _EXACT)
             if len(key) > 1:
                 scored += self._scored("initials = ?", (key,), limit, typed, _INITIALS)
