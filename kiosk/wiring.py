@@ -184,6 +184,7 @@ class LaterParts:
         self.intake = Later(lambda: Intake(self.store.get(), build_print_worker(cfg, font),
                                            speech, hall_info(cfg)))
         self.lookup = Later(lambda: build_lookup(cfg, self.store.get()))
+        self._cfg = cfg
         self._thread: threading.Thread | None = None
 
     def start(self, on_error: Callable[[BaseException], None]) -> None:
@@ -192,6 +193,7 @@ class LaterParts:
         def make() -> None:
             try:
                 self.intake.get().printer.start()
+                _sweep_voice_notes(self._cfg, self.store.get())
             except BaseException as exc:
                 on_error(exc)
 
@@ -210,3 +212,13 @@ class LaterParts:
             lookup.close()
         if store is not None:
             store.close()
+
+
+def _sweep_voice_notes(cfg: AppConfig, store: Store) -> None:
+    """Recordings nobody will send (the resident walked away, the power went) are deleted
+    at start-up, before anyone can record."""
+    from kiosk.voice_note import referenced_voice_notes, sweep_voice_dir, voice_dir_of
+
+    removed = sweep_voice_dir(voice_dir_of(cfg), referenced_voice_notes(store))
+    if removed:
+        log.info("deleted %d voice notes nobody will send", removed)
