@@ -157,9 +157,9 @@ class InputConfig(_Section):
     handwriting_model: str
     """The zinnia model for handwriting (手写); empty: the Debian package's Simplified Chinese
     model. A missing model or library leaves only the pinyin keyboard."""
-    word_index: str
-    """The word index built at install time (pinyin candidates, likely next characters);
-    empty: var/input/words.sqlite next to the store."""
+    word_index: Path
+    """The word index built at install time by ``python -m kiosk.writing.build_index FILE``
+    (pinyin candidates, likely next characters); the set-up builds var/input/words.sqlite."""
     hall_words: list[str]
     """Words of this hall offered first (物业, 楼道 …); categories and phrases are added."""
 

@@ -34,3 +34,6 @@ if [ ! -f "$stamp" ]; then
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
+# The word index behind the pinyin keyboard and the next-character hints: built once here
+# (about a minute), never at the kiosk's start; skipped when it is current.
+.venv/bin/python -m kiosk.writing.build_index var/input/words.sqlite
