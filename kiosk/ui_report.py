@@ -40,7 +40,10 @@ def describe(app: App) -> dict[str, Any]:
     top = Window.children[0]
     overlay = top is not app.root
     items = []
+    pads = []
     for widget in top.walk(restrict=True):
+        if getattr(widget, "report_as", "") == "pad" and _visible(widget):
+            pads.append(_box(widget))  # the handwriting pad: where the tests draw
         if not isinstance(widget, Label) or not _visible(widget) or not widget.text.strip():
             continue
         tex_w, tex_h = widget.texture_size
@@ -53,7 +56,7 @@ def describe(app: App) -> dict[str, Any]:
     return {"screen": "idle-warning" if overlay else app.root.current,
             "window": list(Window.size), "px_per_mm": app.sizing.px_per_mm,
             "large_text": bool(app.large_text), "slow_speech": bool(app.slow_speech),
-            "spoken": list(app.spoken), "items": items}
+            "spoken": list(app.spoken), "items": items, "pads": pads}
 
 
 class UiReport:

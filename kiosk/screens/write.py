@@ -1,17 +1,116 @@
-"""Writing in one's own words: a handwriting pad (手写) or a big pinyin keyboard (拼音)."""
+"""Writing in one's own words: a handwriting pad (手写) or a big pinyin keyboard (拼音).
+
+The text written so far is shown big; the bar holds 返回, 再听一遍, the switch to the other
+way of writing, 删除 and 好了. The recogniser and the word index open in a thread the first
+time the screen is shown (never on the first frame); without handwriting the keyboard is
+used, without the index the keyboard says it cannot offer words.
+
+Sizes are laid out here in millimetres (kiosk.sizing) rather than in the .kv file, because
+a 7-inch panel leaves no room to spare: the layout is chosen by what fits (see ``_layout``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from kivy.app import App
+from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
+from kiosk.handwriting_pad import HandwritingPad
+from kiosk.pinyin_keyboard import KEY_GAP_MM, MIN_KEY_MM, PinyinKeyboard, keyboard_height_needed
 from kiosk.screens import load_kv
+from kiosk.session import SCREEN_PROMPTS
+from kiosk.widgets import GO, PRIMARY, QUIET, REPLAY, STEP_AHEAD, BigButton, FitLabel
 
 load_kv("write")
 
+log = logging.getLogger(__name__)
+
 HAND, PINYIN = "hand", "pinyin"
+MODE_LABEL = {HAND: "手写", PINYIN: "拼音"}
+REWRITE, MORE, DELETE = "重写", "更多", "删除"
+PINYIN_PROMPT = "请在下面的键盘上按拼音字母，然后点选上面的词。写好了请点好了。"
+PREPARING = "正在准备，请稍等"
+NO_HANDWRITING = "手写暂时不能用，请用拼音打字"
+NO_INDEX = "词库没有装好，暂时不能拼音打字"
+NO_INDEX_HAND = "词库没有装好，只能手写"
+MOST_LETTERS = 24
+MOST_CANDIDATES = 40
+PAD_MM = (45.0, 110.0)
+"""The handwriting pad's side: at least this, at most that (a bigger pad only tires the arm)."""
+HEADER_MM = 14.0
+"""The row with the title and the text written so far."""
+CELL_MM = (MIN_KEY_MM, 30.0)
+"""A candidate's side."""
+COMPACT_DISPLAY_MM = 30.0
+"""The text written so far, beside the candidates when there is no room for a row of its own
+(while letters are typed; else it takes COMPACT_DISPLAY_SHARE of the row)."""
+COMPACT_DISPLAY_SHARE = 0.5
+CAPITAL_WIDTH = 0.72
+"""A capital letter's width as a share of the font size (a Han character's is about 1)."""
+
+
+@dataclass
+class WritingTools:
+    """The recogniser and the word index, opened once in a thread; None where unavailable."""
+
+    recogniser: Any = None
+    index: Any = None
+    index_problem: str = ""
+    ready: threading.Event = field(default_factory=threading.Event)
+    started: bool = False
+
+    def open(self, on_ready: Callable[[], None]) -> None:
+        if self.started:
+            return
+        self.started = True
+        threading.Thread(target=self._open, args=(on_ready,), name="writing-tools",
+                         daemon=True).start()
+
+    def _open(self, on_ready: Callable[[], None]) -> None:
+        from kiosk.writing.handwriting import open_recogniser
+        from kiosk.writing.words import WordIndex, default_index_path
+
+        services = App.get_running_app().services
+        settings = services.writing
+        try:
+            self.recogniser = open_recogniser(settings.handwriting_model)
+        except Exception:  # an engine that fails must not take the keyboard with it
+            log.exception("handwriting not offered")
+        path = Path(settings.word_index) if settings.word_index else \
+            default_index_path(services.store_path)
+        try:
+            self.index = WordIndex(path, hall_words(settings.hall_words, services.categories))
+        except (OSError, ValueError) as error:
+            self.index_problem = str(error)
+            log.error("pinyin keyboard has no words: %s", error)
+        self.ready.set()
+        Clock.schedule_once(lambda _dt: on_ready(), 0)
+
+
+def hall_words(configured: Sequence[str], categories: Sequence[Any]) -> list[str]:
+    """The hall's words offered first: configured ones, then category names and phrases."""
+    words = list(configured)
+    for category in categories:
+        words += [category.name, *category.phrases]
+    return list(dict.fromkeys(w for w in words if w))
+
+
+def tail(text: str, room: int) -> str:
+    """The end of ``text`` in ``room`` characters, "…" in front when cut."""
+    if len(text) <= room:
+        return text
+    return "…" + text[len(text) - max(1, room - 1):]
 
 
 class WriteScreen(Screen):
@@ -19,12 +118,403 @@ class WriteScreen(Screen):
     text = StringProperty("")
     mode = StringProperty(HAND)
     max_chars = NumericProperty(200)
+    letters = StringProperty("")
+    """Pinyin letters typed and not yet turned into a word."""
+    notice = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tools = WritingTools()
+        self._on_done: Callable[[str], None] = lambda _text: None
+        self._candidates: list[tuple[str, int]] = []  # (word, letters it uses)
+        self._page_start = 0
+        self._page_ends: list[int] = []
+        self.pad = HandwritingPad()
+        self.pad.bind(on_stroke=lambda _pad: self._recognise())
+        self.keyboard = PinyinKeyboard(self._letter)
+        self._display = FitLabel(markup=True)
+        self._title_label = FitLabel(kind="small")
+        self._body = BoxLayout(orientation="vertical")
+        self.add_widget(self._body)
+        self._laid_out_for: tuple[Any, ...] = ()
+        self._compact = False
+        self._cells: GridLayout | None = None
+        self._cells_box: BoxLayout | None = None
+        self._cell_size = (0.0, 0.0)
+        self._row: BoxLayout | None = None
+        self._row_size = (0.0, 0.0)
+        self.bind(size=self._relayout, mode=self._relayout, text=self._show_text,
+                  letters=self._show_text, title=self._show_text)
+
+    # ---- the flow's side ----
 
     def begin(self, title: str, text: str, on_done: Callable[[str], None], *,
               mode: str = HAND, max_chars: int = 200) -> None:
         """Start writing ``text`` (what was written before, kept); ``on_done(text)`` on 好了."""
-        self.title, self.text, self.mode, self.max_chars = title, text, mode, max_chars
+        self.title, self.text, self.max_chars = title, text[:max_chars], max_chars
         self._on_done = on_done
+        self.letters, self.notice = "", ""
+        self.pad.clear()
+        if self.tools.ready.is_set() and mode == HAND and self.tools.recogniser is None:
+            mode, self.notice = PINYIN, NO_HANDWRITING
+        self.mode = mode
+        self._laid_out_for = ()
+        self.tools.open(self._tools_ready)
+        self._refresh()
 
     def done(self) -> None:
         self._on_done(self.text)
+
+    def on_enter(self, *_args: object) -> None:
+        # the app says the handwriting prompt for this screen; the keyboard has its own
+        if self.mode == PINYIN or self.notice in (NO_HANDWRITING, NO_INDEX):
+            Clock.schedule_once(lambda _dt: self._say_mode(), 0.2)
+
+    def _say_mode(self) -> None:
+        if self.manager is None or self.manager.current != self.name:
+            return
+        said = [self.notice] if self.notice else []
+        said.append(PINYIN_PROMPT if self.mode == PINYIN else SCREEN_PROMPTS["write"])
+        App.get_running_app().speak_screen(*said)
+
+    def _tools_ready(self) -> None:
+        tools = self.tools
+        if self.mode == HAND and tools.recogniser is None:
+            self.notice = NO_HANDWRITING
+            self.mode = PINYIN
+            self._say_mode()
+        elif self.mode == PINYIN and tools.index is None:
+            self.notice = NO_INDEX
+            App.get_running_app().speak_screen(NO_INDEX)
+        elif self.notice == PREPARING:
+            self.notice = ""
+        self._recognise()
+
+    # ---- what the buttons do ----
+
+    def switch_mode(self) -> None:
+        wanted = PINYIN if self.mode == HAND else HAND
+        app = App.get_running_app()
+        if wanted == HAND and self.tools.ready.is_set() and self.tools.recogniser is None:
+            self.notice = NO_HANDWRITING
+            app.speak_screen(NO_HANDWRITING)
+            return
+        self.letters, self.notice = "", ""
+        self.pad.clear()
+        if wanted == PINYIN and self.tools.ready.is_set() and self.tools.index is None:
+            self.notice = NO_INDEX
+        self.mode = wanted
+        self._refresh()
+        self._say_mode()
+
+    def delete(self) -> None:
+        """删除: the last letter typed, else the last character written."""
+        if self.letters:
+            self.letters = self.letters[:-1]
+        elif self.text:
+            self.text = self.text[:-1]
+        self._refresh()
+
+    def rewrite(self) -> None:
+        """重写: an empty pad for the same character."""
+        self.pad.clear()
+        self._refresh()
+
+    def choose(self, word: str, consumed: int) -> None:
+        """A candidate: appended (as much as the limit allows), the pad cleared."""
+        room = int(self.max_chars) - len(self.text)
+        if room <= 0:
+            self._say_full()
+            return
+        self.text += word[:room]
+        self.letters = self.letters[consumed:]
+        self.pad.clear()
+        if len(self.text) >= self.max_chars:
+            self.notice = f"最多写{int(self.max_chars)}个字，已经写满了"
+        self._refresh()
+
+    def _say_full(self) -> None:
+        self.notice = f"最多写{int(self.max_chars)}个字，已经写满了"
+        App.get_running_app().speak_screen(self.notice)
+        self._refresh()
+
+    def _letter(self, letter: str) -> None:
+        if len(self.letters) < MOST_LETTERS:
+            self.letters += letter
+        self._refresh()
+
+    def next_page(self) -> None:
+        self._page_start = self._page_ends[-1] if self._page_ends and \
+            self._page_ends[-1] < len(self._candidates) else 0
+        self._fill_candidates()
+
+    # ---- candidates ----
+
+    def _recognise(self) -> None:
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Candidates for what is on the pad or typed; else the likely next characters."""
+        tools = self.tools
+        found: list[tuple[str, int]] = []
+        if not tools.ready.is_set():
+            if not self.notice:
+                self.notice = PREPARING
+        elif self.mode == HAND and tools.recogniser is not None and self.pad.stroke_count:
+            found = [(c, 0) for c in tools.recogniser.candidates(
+                self.pad.strokes(), self.pad.width, self.pad.height, limit=self._hand_cells())]
+        elif self.mode == PINYIN and self.letters and tools.index is not None:
+            found = [(c.word, c.consumed) for c in tools.index.pinyin(self.letters,
+                                                                      MOST_CANDIDATES)]
+        elif self.text and tools.index is not None:
+            found = [(c, 0) for c in tools.index.next_chars(self.text, MOST_CANDIDATES)]
+        if found and self.notice == PREPARING:
+            self.notice = ""
+        self._candidates = found
+        self._page_start = 0
+        self._fill_candidates()
+
+    def _hand_cells(self) -> int:
+        grid = getattr(self, "_cells", None)
+        return max(1, (grid.cols * grid.rows) - 1) if grid is not None else 9
+
+    # ---- layout ----
+
+    def _relayout(self, *_args: object) -> None:
+        app = App.get_running_app()
+        key = (tuple(self.size), self.mode, app.sizing.px_per_mm, app.sizing.zoom)
+        if key == self._laid_out_for or self.width <= 1:
+            return
+        self._laid_out_for = key
+        self._layout(app.sizing.px_per_mm)
+        self._refresh()
+
+    def _layout(self, ppm: float) -> None:
+        """Body: [header] + the mode's area + the bar. The header (title and the text so far)
+        has a row of its own where the height allows; else the text sits beside the
+        candidates (the keyboard on a 7-inch panel)."""
+        app = App.get_running_app()
+        gap = KEY_GAP_MM * ppm
+        body = self._body
+        body.clear_widgets()
+        for widget in (self.pad, self.keyboard, self._display, self._title_label):
+            if widget.parent is not None:
+                widget.parent.remove_widget(widget)
+        body.padding, body.spacing = gap, gap
+        width, height = self.width - 2 * gap, self.height - 2 * gap
+        bar_h = app.sizing.target
+        header_h = HEADER_MM * ppm
+        left = height - bar_h - 2 * gap  # above the bar (and the spacer before it)
+        if self.mode == HAND:
+            need = PAD_MM[0] * ppm
+        else:
+            need = keyboard_height_needed(ppm) + gap + CELL_MM[0] * ppm
+        roomy = left - header_h - gap >= need
+        if roomy:
+            header = BoxLayout(size_hint_y=None, height=header_h, spacing=gap)
+            self._title_label.size_hint = (0.4, 1)
+            self._display.size_hint = (0.6, 1)
+            header.add_widget(self._title_label)
+            header.add_widget(self._display)
+            body.add_widget(header)
+            left -= header_h + gap
+        self._compact = not roomy
+        area = BoxLayout(size_hint_y=None, height=left, spacing=gap)
+        if self.mode == HAND:
+            self._lay_hand(area, width, left, ppm, gap)
+        else:
+            self._lay_pinyin(area, width, left, ppm, gap)
+        body.add_widget(area)
+        body.add_widget(Widget())  # what the caps leave over
+        body.add_widget(self._bar(bar_h, gap))
+        self._show_text()
+
+    def _lay_hand(self, area: BoxLayout, width: float, height: float, ppm: float,
+                  gap: float) -> None:
+        side = min(height, PAD_MM[1] * ppm, width * 0.55)
+        self.pad.size_hint, self.pad.size = (None, None), (side, side)
+        pad_box = BoxLayout(orientation="vertical", size_hint_x=None, width=side)
+        pad_box.add_widget(self.pad)
+        pad_box.add_widget(Widget())
+        area.add_widget(pad_box)
+        right = BoxLayout(orientation="vertical", spacing=gap)
+        cells_w, cells_h = width - side - gap, height
+        if self._compact:  # no header: the text above the candidates
+            self._display.size_hint = (1, None)
+            self._display.height = HEADER_MM * ppm
+            right.add_widget(self._display)
+            cells_h -= HEADER_MM * ppm + gap
+        least, most = CELL_MM[0] * ppm, CELL_MM[1] * ppm
+        cols = max(1, min(6, int((cells_w + gap) // (least + gap))))
+        rows = max(1, min(3, int((cells_h + gap) // (least + gap))))
+        cell_w = min(most, (cells_w - gap * (cols - 1)) / cols)
+        cell_h = min(most, (cells_h - gap * (rows - 1)) / rows)
+        self._cells = GridLayout(cols=cols, rows=rows, spacing=gap, size_hint=(None, None),
+                                 col_force_default=True, row_force_default=True,
+                                 col_default_width=cell_w, row_default_height=cell_h)
+        self._cells.size = (cols * cell_w + (cols - 1) * gap, rows * cell_h + (rows - 1) * gap)
+        self._cell_size = (cell_w, cell_h)
+        self._cells_box = BoxLayout(orientation="vertical", spacing=gap, size_hint=(None, None),
+                                    size=self._cells.size)
+        right.add_widget(self._cells_box)
+        right.add_widget(Widget())
+        area.add_widget(right)
+
+    def _lay_pinyin(self, area: BoxLayout, width: float, height: float, ppm: float,
+                    gap: float) -> None:
+        area.orientation = "vertical"
+        row_h = min(CELL_MM[1] * ppm, max(CELL_MM[0] * ppm, (height - 3 * gap) / 4))
+        _keys_w, keys_h = self.keyboard.fit(width, height - row_h - gap, ppm)
+        row = BoxLayout(size_hint_y=None, height=row_h, spacing=gap)
+        if self._compact:
+            self._display.size_hint = (None, 1)
+            self._display.width = COMPACT_DISPLAY_MM * ppm
+            row.add_widget(self._display)
+        self._row = BoxLayout(spacing=gap)
+        self._row_size = (width, row_h)
+        self._cells = None
+        row.add_widget(self._row)
+        area.add_widget(row)
+        keys = BoxLayout(size_hint_y=None, height=keys_h)
+        keys.add_widget(Widget())
+        keys.add_widget(self.keyboard)
+        keys.add_widget(Widget())
+        area.add_widget(keys)
+        area.add_widget(Widget())
+
+    def _bar(self, bar_h: float, gap: float) -> BoxLayout:
+        """返回, 再听一遍, the other way of writing, 删除, 好了: widths by their labels."""
+        bar = BoxLayout(size_hint_y=None, height=bar_h, spacing=gap)
+        other = MODE_LABEL[PINYIN if self.mode == HAND else HAND]
+        buttons: list[tuple[str, Callable[[], None], tuple[float, ...], tuple[float, ...]]] = [
+            ("返回", App.get_running_app().step_back, QUIET, (1, 1, 1, 1)),
+            ("再听一遍", App.get_running_app().replay, REPLAY, (0, 0, 0, 1)),
+            (other, self.switch_mode, PRIMARY, (1, 1, 1, 1)),
+            (DELETE, self.delete, PRIMARY, (1, 1, 1, 1)),
+            ("好了", self.done, GO, (1, 1, 1, 1)),
+        ]
+        for label, action, colour, ink in buttons:
+            button = BigButton(text=label, size_hint_x=len(label) + 1.2)
+            button.size_hint_min = (0, 0)
+            button.background_color = colour
+            button.color = button.disabled_color = ink
+            if label == "再听一遍":
+                button.spoken = ""
+            button.bind(on_release=lambda _b, act=action: act())
+            bar.add_widget(button)
+        return bar
+
+    # ---- showing ----
+
+    def _show_text(self, *_args: object) -> None:
+        """The end of the text written, then the letters typed (in yellow); on a full
+        display the first are cut, shown with "…" in front."""
+        app = App.get_running_app()
+        label = self._display
+        if app is None or label.width <= 1:
+            return
+        self._title_label.text = self.title
+        if not self.text and not self.letters:  # the title where the text will come
+            label.kind = "small"
+            label.text = f"[color={_hex(STEP_AHEAD)}]{self.title}[/color]" if self._compact \
+                else ""
+            return
+        label.kind = "main"
+        font = app.sizing.main_font
+        capital = CAPITAL_WIDTH * font
+        room = label.width - 2 * label.pad - font * 0.5
+        letters = self.letters.upper()
+        if len(letters) * capital > room:
+            letters = "…" + letters[-max(1, int((room - font) // capital)):]
+        room -= capital * len(letters)
+        shown = tail(self.text, int(room // font)) if room >= 2 * font else ""
+        label.text = shown + (f"[color={_hex(REPLAY)}]{letters}[/color]" if letters else "")
+
+    def _fill_candidates(self) -> None:
+        if self.mode == HAND:
+            self._fill_cells()
+        else:
+            self._fill_row()
+
+    def _fill_cells(self) -> None:
+        grid, box = getattr(self, "_cells", None), getattr(self, "_cells_box", None)
+        if grid is None or box is None:
+            return
+        grid.clear_widgets()
+        box.clear_widgets()
+        slots = grid.cols * grid.rows - 1
+        words = [w for w, _ in self._candidates[:slots]]
+        cell = self._cell_size
+        rewrite = _sized_button(REWRITE, cell, QUIET, self.rewrite)
+        rewrite.disabled = not self.pad.stroke_count
+        if not words and self.notice:  # the notice where the candidates will be
+            box.add_widget(FitLabel(text=self.notice))
+            last = BoxLayout(size_hint_y=None, height=cell[1])
+            last.add_widget(Widget())
+            last.add_widget(rewrite)
+            box.add_widget(last)
+            return
+        box.add_widget(grid)
+        for word in words:
+            grid.add_widget(self._candidate_button(word, 0, cell))
+        for _ in range(slots - len(words)):
+            grid.add_widget(Widget(size_hint=(None, None), size=cell))
+        grid.add_widget(rewrite)
+
+    def _fill_row(self) -> None:
+        row = getattr(self, "_row", None)
+        if row is None:
+            return
+        row.clear_widgets()
+        app = App.get_running_app()
+        font, pad = app.sizing.main_font, app.sizing.gap
+        gap = KEY_GAP_MM * app.sizing.px_per_mm
+        least = CELL_MM[0] * app.sizing.px_per_mm
+        more_w = max(least, 2 * font + pad)
+        room, row_h = self._row_size
+        if self._compact:  # the text beside the candidates: narrow while letters are typed
+            shown = COMPACT_DISPLAY_MM * app.sizing.px_per_mm if self.letters else \
+                room * COMPACT_DISPLAY_SHARE
+            self._display.width = shown
+            room -= shown + gap
+            self._show_text()
+        if not self._candidates:
+            if self.notice:
+                row.add_widget(FitLabel(text=self.notice))
+            self._page_ends = []
+            return
+        room -= more_w + gap
+        used, end = 0.0, self._page_start
+        while end < len(self._candidates):
+            word = self._candidates[end][0]
+            w = max(least, len(word) * font + pad)
+            if used + w > room and end > self._page_start:
+                break
+            used += w + gap
+            end += 1
+        self._page_ends = [end]
+        for word, consumed in self._candidates[self._page_start:end]:
+            w = max(least, len(word) * font + pad)
+            row.add_widget(self._candidate_button(word, consumed, (w, row_h)))
+        row.add_widget(Widget())
+        if len(self._candidates) > end or self._page_start > 0:
+            row.add_widget(_sized_button(MORE, (more_w, row_h), QUIET, self.next_page))
+
+    def _candidate_button(self, word: str, consumed: int, size: tuple[float, float]
+                          ) -> BigButton:
+        return _sized_button(word, size, action=lambda: self.choose(word, consumed))
+
+
+def _sized_button(text: str, size: tuple[float, float], colour: Sequence[float] = PRIMARY,
+                  action: Callable[[], None] | None = None) -> BigButton:
+    """A button of a fixed size (not the bar's 18 mm least), its label fitted to it."""
+    button = BigButton(text=text, size_hint=(None, None), size=size)
+    button.size_hint_min, button.background_color = (0, 0), colour
+    if action is not None:
+        button.bind(on_release=lambda _b: action())
+    button._fit()  # the size came with the label: nothing changed that would fit it
+    return button
+
+
+def _hex(colour: Sequence[float]) -> str:
+    return "".join(f"{round(c * 255):02x}" for c in colour[:3])
