@@ -22,7 +22,7 @@ DEFAULT_MODEL = Path("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model")
 LIBRARY = "libzinnia.so.0"
 # zinnia takes integer coordinates; the model was trained on characters in a square box.
 _BOX = 1000
-_FILL = 0.7  # of the box the ink fills: measured best over the test stroke set (0.6–1.0)
+_FILL = 0.6  # of the box the ink fills: best over the test stroke set (0.4 to 1.0 tried)
 _SMALLEST_MARK = 0.3  # of the pad's shorter side
 
 
