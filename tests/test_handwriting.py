@@ -6,6 +6,7 @@ on pads of kiosk-like sizes.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,27 @@ def test_stroke_set_is_the_frequent_characters(stroke_set: dict[str, list[list[i
     assert len(stroke_set) == 300
     assert {"的", "是", "下", "水", "道", "大"} <= set(stroke_set)
     assert STROKES.stat().st_size < 300_000
+
+
+def test_finger_strokes_follow_the_medians(stroke_set: dict[str, list[list[int]]]) -> None:
+    medians = stroke_set["下"]
+    clean = finger_strokes("下", medians, 512, 512, jitter=0)
+    assert len(clean) == len(medians)
+    first = medians[0]  # 1024 box, y up from the baseline at -124: screen y = 900 - y
+    assert clean[0][0] == pytest.approx((first[0] / 2, (900 - first[1]) / 2))
+    assert clean[0][-1] == pytest.approx((first[-2] / 2, (900 - first[-1]) / 2))
+    step = 512 / 60
+    for stroke in clean:
+        gaps = [((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+                for (x0, y0), (x1, y1) in itertools.pairwise(stroke)]
+        assert max(gaps) <= step + 1e-6  # resampled along the line, as a finger reports
+    written = finger_strokes("下", medians, 480, 360, seed=5)
+    assert written == finger_strokes("下", medians, 480, 360, seed=5)  # deterministic
+    assert written != finger_strokes("下", medians, 480, 360, seed=6)
+    xs = [x for stroke in written for x, _ in stroke]
+    ys = [y for stroke in written for _, y in stroke]
+    assert min(xs) >= 0 and max(xs) <= 480
+    assert min(ys) >= 0 and max(ys) <= 360
 
 
 def test_top5_accuracy_over_the_stroke_set(recogniser: Recogniser,

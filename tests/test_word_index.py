@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.config import load_config
 from kiosk.writing.build_index import build_index, is_current
+from kiosk.writing.pinyin_keys import fuzzy, initials_of, key_of, segments
 from kiosk.writing.words import Candidate, WordIndex, default_index_path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,6 +40,36 @@ def words(index_path: Path) -> Iterator[WordIndex]:
 
 def _words(found: list[Candidate]) -> list[str]:
     return [c.word for c in found]
+
+
+# Syllables where the folds bite (zh/ch/sh, l/n, -ing/-eng) and their neighbours.
+SYLLABLES = ["zhi", "zi", "chang", "cang", "shui", "sui", "lou", "nou", "ling", "lin", "ning",
+             "geng", "gen", "xing", "xin", "gu", "e", "an", "ai", "ang", "er", "dao", "xia",
+             "zheng", "sheng", "ceng", "ying", "yin", "n", "guo", "hen", "heng", "eng"]
+
+
+@given(st.lists(st.sampled_from(SYLLABLES), min_size=1, max_size=5), st.data())
+def test_folding_keeps_what_is_typed_a_prefix(syllables: list[str], data: st.DataObject) -> None:
+    spelled = "".join(syllables)
+    typed = spelled[:data.draw(st.integers(1, len(spelled)))]
+    assert key_of(syllables).startswith(fuzzy(typed))
+    assert fuzzy(spelled) == key_of(syllables)
+    assert len(initials_of(syllables)) <= len(syllables)
+
+
+def test_folded_pairs_meet() -> None:
+    for one, other in [("zhongguo", "zongguo"), ("chifan", "cifan"), ("shui", "sui"),
+                       ("niunai", "liulai"), ("yinhang", "yinghang"), ("renmin", "rengming")]:
+        assert fuzzy(one) == fuzzy(other)
+    assert fuzzy("xian") != fuzzy("xiang")  # -an/-ang stay apart
+    assert initials_of(["xia", "shui", "dao"]) == "xsd"
+
+
+def test_typed_letters_cut_into_syllables() -> None:
+    known = frozenset(SYLLABLES) | {"xia", "d", "s"}
+    assert segments("xiasd", known) == ["xia", "s", "d"]
+    assert segments("xshuid", known) == ["x", "shui", "d"]
+    assert segments("xiazhd", frozenset({"xia"})) == ["xia", "zh", "d"]
 
 
 def test_default_place_is_next_to_the_store() -> None:
