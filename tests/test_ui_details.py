@@ -146,3 +146,42 @@ def test_voice_place_phone_and_public_reach_the_centre_then_leave_the_kiosk(
     assert (phone, kept_path, masked) == (None, None, "139****5678")  # purged, mask kept
     assert not Path(str(voice_path)).exists()  # the recording is gone from the kiosk
     assert list(Path(str(voice_path)).parent.iterdir()) == []
+
+
+def test_an_idle_reset_deletes_a_recording_and_no_microphone_offers_no_voice(
+        tmp_path: Path, display: str) -> None:
+    config = write_config(tmp_path, screen="idle_seconds = 6\nidle_warning_seconds = 3")
+    with config.open("a", encoding="utf-8") as f:
+        f.write(f'\n[microphone]\nkind = "wav"\ndevice = "{_resident_voice(tmp_path)}"\n')
+    kiosk = Kiosk(config, display, tmp_path)
+    try:
+        kiosk.tap("我要说事")
+        kiosk.wait_screen("category")
+        kiosk.choose("其他")
+        kiosk.wait_screen("more")
+        kiosk.choose("说给我听")
+        kiosk.wait_screen("voice")
+        kiosk.tap("开始说话")
+        time.sleep(1.5)
+        kiosk.tap("停止")
+        time.sleep(1)
+        assert len(list((tmp_path / "voice").glob("*.wav"))) == 1
+        kiosk.wait_screen("idle-warning", timeout=20)
+        kiosk.wait_screen("home", timeout=20)  # the resident walked away
+        assert list((tmp_path / "voice").glob("*")) == []  # and their voice went with them
+    finally:
+        kiosk.stop()
+
+    text = config.read_text(encoding="utf-8")  # the same kiosk without a microphone
+    config.write_text(text.replace('kind = "wav"', 'kind = "none"'), encoding="utf-8")
+    (tmp_path / "again").mkdir()  # a fresh report file: not the last kiosk's home screen
+    kiosk = Kiosk(config, display, tmp_path / "again")
+    try:
+        kiosk.tap("我要说事")
+        kiosk.wait_screen("category")
+        kiosk.choose("其他")
+        more = kiosk.wait_screen("more")
+        offered = [i["text"] for i in more["items"] if i["kind"] == "button"]
+        assert "手写" in offered and "说给我听" not in offered
+    finally:
+        kiosk.stop()
