@@ -22,10 +22,10 @@ _MIXED_SCAN = 400
 # with the letters unless that word is e^2.5 (12x) commoner; initials or mixed input sit
 # between; a reading typed as it is spelled (not folded: zhu for 主, not for 足) gains too.
 _EXACT = 2.5
-# Hall words (and phrases) that only begin with the letters, offered first: the nearest few.
-_HALL_BEGUN_MOST = 3
 _INITIALS = 1.5
 _UNFOLDED = 1.5
+# Hall words (and phrases) that only begin with the letters, offered first: the nearest few.
+_HALL_BEGUN_MOST = 3
 
 
 @dataclass(frozen=True)
