@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 
@@ -30,8 +31,8 @@ EARLIEST_PLAUSIBLE_YEAR = 2025
 
 
 def report(cfg: AppConfig) -> int:
-    checks = [_font(cfg), *speech_checks(cfg), _microphone(cfg), _store(cfg), _server(cfg),
-              _clock()]
+    checks = [_font(cfg), *speech_checks(cfg), _microphone(cfg), *_writing(cfg), _store(cfg),
+              _server(cfg), _clock()]
     for ok, line in checks:
         print(f"[{'ok' if ok else 'FAIL'}] {line}")
     return 0 if all(ok for ok, _ in checks) else 1
@@ -113,6 +114,24 @@ def _microphone(cfg: AppConfig) -> tuple[bool, str]:
     if reason:
         return False, f"microphone: {reason}; the voice note is not offered"
     return True, f"microphone: {mc.kind} {mc.device} can record"
+
+
+def _writing(cfg: AppConfig) -> list[tuple[bool, str]]:
+    """Handwriting (the zinnia model) and the word index behind the pinyin keyboard."""
+    from kiosk.writing.build_index import is_current
+    from kiosk.writing.handwriting import DEFAULT_MODEL, HandwritingUnavailable, Recogniser
+
+    model = Path(cfg.input.handwriting_model) if cfg.input.handwriting_model else DEFAULT_MODEL
+    try:
+        Recogniser(model).close()
+        hand = (True, f"handwriting: {model}")
+    except HandwritingUnavailable as exc:
+        hand = (False, f"handwriting: {exc}; only the pinyin keyboard is offered")
+    index = cfg.input.word_index
+    words = (True, f"word index: {index}") if is_current(index) else (
+        False, f"word index: {index} missing or out of date "
+               f"(python -m kiosk.writing.build_index {index})")
+    return [hand, words]
 
 
 def _store(cfg: AppConfig) -> tuple[bool, str]:
