@@ -98,6 +98,20 @@ def test_same_character_wherever_and_however_large_on_the_pad(
         assert recogniser.candidates(moved, width, height)[0] == "大"
 
 
+def test_a_fast_panel_with_many_points_reads_the_same(
+        recogniser: Recogniser, stroke_set: dict[str, list[list[int]]]) -> None:
+    strokes = finger_strokes("大", stroke_set["大"], 480, 360, seed=4)
+    dense = []  # every 0.1 px along each stroke, thousands of points
+    for stroke in strokes:
+        points = [stroke[0]]
+        for (x0, y0), (x1, y1) in itertools.pairwise(stroke):
+            points += [(x0 + (x1 - x0) * i / 50, y0 + (y1 - y0) * i / 50) for i in range(1, 51)]
+        dense.append(points)
+    assert sum(map(len, dense)) > 2000
+    assert recogniser.candidates(dense, 480, 360)[:3] == recogniser.candidates(strokes, 480,
+                                                                               360)[:3]
+
+
 def test_candidates_respect_the_limit_and_an_empty_pad(
         recogniser: Recogniser, stroke_set: dict[str, list[list[int]]]) -> None:
     strokes = finger_strokes("人", stroke_set["人"], 300, 300, seed=1)
