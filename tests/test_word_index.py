@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -153,7 +154,7 @@ def test_common_words_before_rare_exact_readings(words: WordIndex) -> None:
 
 
 def test_only_gb2312_characters(words: WordIndex, index_path: Path) -> None:
-    with sqlite3.connect(index_path) as db:
+    with closing(sqlite3.connect(index_path)) as db:
         chars = {w for (w,) in db.execute("SELECT word FROM words WHERE length(word) = 1")}
     assert 6000 < len(chars) <= 6763
     assert "紝" not in chars  # UTF-8 misread as GBK in dict.txt, with a high count
@@ -206,7 +207,7 @@ def test_next_characters(words: WordIndex) -> None:
 def test_index_is_small_and_stamped(index_path: Path) -> None:
     assert index_path.stat().st_size < 25_000_000
     assert is_current(index_path)
-    with sqlite3.connect(index_path) as db:
+    with closing(sqlite3.connect(index_path)) as db:
         count = db.execute("SELECT COUNT(DISTINCT word) FROM words").fetchone()[0]
     assert 100_000 < count < 200_000
 
@@ -217,7 +218,7 @@ def test_build_skips_a_current_index(index_path: Path, tmp_path: Path) -> None:
     before = copy.stat().st_mtime_ns
     build_index(copy)
     assert copy.stat().st_mtime_ns == before
-    with sqlite3.connect(copy) as db:
+    with closing(sqlite3.connect(copy)) as db, db:
         db.execute("UPDATE meta SET value = 'format 0' WHERE key = 'stamp'")
     assert not is_current(copy)
     assert not is_current(tmp_path / "absent.sqlite")

@@ -17,6 +17,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import closing
 from importlib.metadata import version
 from pathlib import Path
 
@@ -94,18 +95,19 @@ def dictionary_words(path: Path) -> Iterator[tuple[str, int]]:
 
 
 def is_current(out: Path) -> bool:
+    """Whether `out` is an index built by this code from these dictionaries."""
     if not out.is_file():
         return False
     try:
-        with sqlite3.connect(f"file:{out}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
     except sqlite3.Error:
         return False
     return row is not None and row[0] == stamp()
 
 
-def _rows(path: Path) -> tuple[list[tuple[str, str, str, str, float]],
-                                dict[tuple[str, str], float]]:
+def _rows(path: Path) -> list[tuple[str, str, str, str, float]]:
+    """(word, reading, key, initials, weight) for every word and lone character's reading."""
     from pypinyin import Style, lazy_pinyin, pinyin
 
     singles: list[tuple[str, int]] = []
@@ -139,7 +141,7 @@ def _rows(path: Path) -> tuple[list[tuple[str, str, str, str, float]],
             share = 0.5 * (i == 0) + 0.5 * count / total
             rows.append((char, reading, key_of([reading]), initials_of([reading]),
                          max(freq * share, 0.5)))
-    return rows, usage
+    return rows
 
 
 def _following(rows: list[tuple[str, str, str, str, float]]) -> Iterator[tuple[str, str, float]]:
@@ -164,7 +166,7 @@ def build_index(out: Path) -> None:
     temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     temp.unlink(missing_ok=True)
     try:
-        rows, _ = _rows(dictionary_path())
+        rows = _rows(dictionary_path())
         rows.sort(key=lambda row: (row[2], -row[4]))
         db = sqlite3.connect(temp)
         try:

@@ -93,7 +93,7 @@ def _thinned(stroke: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Points closer than _MIN_GAP to the last one kept dropped (the ends kept).
 
     A fast touch panel reports hundreds of points a stroke; zinnia's time grows with them
-    while its features (corners deviating 3 % of the box) do not change.
+    while the corners it reads off each stroke do not change.
     """
     kept = [stroke[0]]
     for x, y in stroke[1:-1]:

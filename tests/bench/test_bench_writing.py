@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
+from contextlib import closing
 from pathlib import Path
 
 from kiosk.config import load_config
@@ -163,7 +164,7 @@ def test_index_build_time_and_size(tmp_path: Path) -> None:
     began = time.perf_counter()
     build_index(out)
     build_s = time.perf_counter() - began
-    with sqlite3.connect(out) as db:
+    with closing(sqlite3.connect(out)) as db:
         rows = db.execute("SELECT COUNT(*), COUNT(DISTINCT word) FROM words").fetchone()
         nexts = db.execute("SELECT COUNT(*) FROM following").fetchone()[0]
     size_mb = out.stat().st_size / 1e6
