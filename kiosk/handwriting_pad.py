@@ -71,16 +71,21 @@ class HandwritingPad(Widget):
     def on_touch_move(self, touch: MotionEvent) -> bool:
         if touch.grab_current is not self:
             return False
+        self._follow(touch)
+        return True
+
+    def _follow(self, touch: MotionEvent) -> None:
         x = min(max(float(touch.x), self.x), self.right)
         y = min(max(float(touch.y), self.y), self.top)
-        self._strokes[-1].append((x, y))
-        self._lines[-1].points = [*self._lines[-1].points, x, y]
-        return True
+        if self._strokes[-1][-1] != (x, y):
+            self._strokes[-1].append((x, y))
+            self._lines[-1].points = [*self._lines[-1].points, x, y]
 
     def on_touch_up(self, touch: MotionEvent) -> bool:
         if touch.grab_current is not self:
             return False
         touch.ungrab(self)
+        self._follow(touch)  # where the finger lifted, if it moved since
         self.stroke_count = len(self._strokes)
         self.dispatch("on_stroke")
         return True

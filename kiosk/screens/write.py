@@ -43,7 +43,8 @@ PINYIN_PROMPT = "请在下面的键盘上按拼音字母，然后点选上面的
 PREPARING = "正在准备，请稍等"
 NO_HANDWRITING = "手写暂时不能用，请用拼音打字"
 NO_INDEX = "词库没有装好，暂时不能拼音打字"
-NO_INDEX_HAND = "词库没有装好，只能手写"
+NO_TOOLS = "手写和词库都没有装好，请点返回"
+LACKING = (NO_HANDWRITING, NO_INDEX, NO_TOOLS)
 MOST_LETTERS = 24
 MOST_CANDIDATES = 40
 PAD_MM = (45.0, 110.0)
@@ -52,10 +53,11 @@ HEADER_MM = 14.0
 """The row with the title and the text written so far."""
 CELL_MM = (MIN_KEY_MM, 30.0)
 """A candidate's side."""
-COMPACT_DISPLAY_MM = 30.0
-"""The text written so far, beside the candidates when there is no room for a row of its own
-(while letters are typed; else it takes COMPACT_DISPLAY_SHARE of the row)."""
 COMPACT_DISPLAY_SHARE = 0.5
+"""The text written so far, beside the candidates when there is no room for a row of its own
+(while no letters are typed: the letters take its place)."""
+TYPED_SHARE = 0.5
+"""Of the candidates' row, at most, for the letters typed (the last ones shown)."""
 CAPITAL_WIDTH = 0.72
 """A capital letter's width as a share of the font size (a Han character's is about 1)."""
 
@@ -133,6 +135,7 @@ class WriteScreen(Screen):
         self.pad.bind(on_stroke=lambda _pad: self._recognise())
         self.keyboard = PinyinKeyboard(self._letter)
         self._display = FitLabel(markup=True)
+        self._typed = FitLabel(kind="number", color=REPLAY)
         self._title_label = FitLabel(kind="small")
         self._body = BoxLayout(orientation="vertical")
         self.add_widget(self._body)
@@ -155,9 +158,8 @@ class WriteScreen(Screen):
         self._on_done = on_done
         self.letters, self.notice = "", ""
         self.pad.clear()
-        if self.tools.ready.is_set() and mode == HAND and self.tools.recogniser is None:
-            mode, self.notice = PINYIN, NO_HANDWRITING
         self.mode = mode
+        self._check_tools()
         self._laid_out_for = ()
         self.tools.open(self._tools_ready)
         self._refresh()
@@ -167,7 +169,7 @@ class WriteScreen(Screen):
 
     def on_enter(self, *_args: object) -> None:
         # the app says the handwriting prompt for this screen; the keyboard has its own
-        if self.mode == PINYIN or self.notice in (NO_HANDWRITING, NO_INDEX):
+        if self.mode == PINYIN or self.notice in LACKING:
             Clock.schedule_once(lambda _dt: self._say_mode(), 0.2)
 
     def _say_mode(self) -> None:
@@ -178,17 +180,28 @@ class WriteScreen(Screen):
         App.get_running_app().speak_screen(*said)
 
     def _tools_ready(self) -> None:
-        tools = self.tools
-        if self.mode == HAND and tools.recogniser is None:
-            self.notice = NO_HANDWRITING
-            self.mode = PINYIN
+        if self._check_tools():
             self._say_mode()
-        elif self.mode == PINYIN and tools.index is None:
+        self._refresh()
+
+    def _check_tools(self) -> bool:
+        """Once the tools are open: the keyboard if handwriting is missing, and a notice of
+        what is missing; True when there is one to tell."""
+        if not self.tools.ready.is_set():
+            return False
+        hand, words = self.tools.recogniser is not None, self.tools.index is not None
+        asked_hand = self.mode == HAND
+        if asked_hand and not hand:
+            self.mode = PINYIN
+        if not hand and not words:
+            self.notice = NO_TOOLS
+        elif asked_hand and not hand:
+            self.notice = NO_HANDWRITING
+        elif self.mode == PINYIN and not words:
             self.notice = NO_INDEX
-            App.get_running_app().speak_screen(NO_INDEX)
         elif self.notice == PREPARING:
             self.notice = ""
-        self._recognise()
+        return self.notice in LACKING
 
     # ---- what the buttons do ----
 
@@ -196,14 +209,14 @@ class WriteScreen(Screen):
         wanted = PINYIN if self.mode == HAND else HAND
         app = App.get_running_app()
         if wanted == HAND and self.tools.ready.is_set() and self.tools.recogniser is None:
-            self.notice = NO_HANDWRITING
-            app.speak_screen(NO_HANDWRITING)
+            self.notice = NO_TOOLS if self.tools.index is None else NO_HANDWRITING
+            app.speak_screen(self.notice)
+            self._refresh()
             return
         self.letters, self.notice = "", ""
         self.pad.clear()
-        if wanted == PINYIN and self.tools.ready.is_set() and self.tools.index is None:
-            self.notice = NO_INDEX
         self.mode = wanted
+        self._check_tools()
         self._refresh()
         self._say_mode()
 
@@ -297,7 +310,7 @@ class WriteScreen(Screen):
         gap = KEY_GAP_MM * ppm
         body = self._body
         body.clear_widgets()
-        for widget in (self.pad, self.keyboard, self._display, self._title_label):
+        for widget in (self.pad, self.keyboard, self._display, self._title_label, self._typed):
             if widget.parent is not None:
                 widget.parent.remove_widget(widget)
         body.padding, body.spacing = gap, gap
@@ -345,7 +358,9 @@ class WriteScreen(Screen):
             right.add_widget(self._display)
             cells_h -= HEADER_MM * ppm + gap
         least, most = CELL_MM[0] * ppm, CELL_MM[1] * ppm
-        cols = max(1, min(6, int((cells_w + gap) // (least + gap))))
+        sizing = App.get_running_app().sizing
+        wide = max(least, 2.1 * sizing.main_font + sizing.gap)  # 重写 on one line
+        cols = max(1, min(6, int((cells_w + gap) // (wide + gap))))
         rows = max(1, min(3, int((cells_h + gap) // (least + gap))))
         cell_w = min(most, (cells_w - gap * (cols - 1)) / cols)
         cell_h = min(most, (cells_h - gap * (rows - 1)) / rows)
@@ -365,16 +380,10 @@ class WriteScreen(Screen):
         area.orientation = "vertical"
         row_h = min(CELL_MM[1] * ppm, max(CELL_MM[0] * ppm, (height - 3 * gap) / 4))
         _keys_w, keys_h = self.keyboard.fit(width, height - row_h - gap, ppm)
-        row = BoxLayout(size_hint_y=None, height=row_h, spacing=gap)
-        if self._compact:
-            self._display.size_hint = (None, 1)
-            self._display.width = COMPACT_DISPLAY_MM * ppm
-            row.add_widget(self._display)
-        self._row = BoxLayout(spacing=gap)
+        self._row = BoxLayout(size_hint_y=None, height=row_h, spacing=gap)
         self._row_size = (width, row_h)
         self._cells = None
-        row.add_widget(self._row)
-        area.add_widget(row)
+        area.add_widget(self._row)
         keys = BoxLayout(size_hint_y=None, height=keys_h)
         keys.add_widget(Widget())
         keys.add_widget(self.keyboard)
@@ -407,28 +416,32 @@ class WriteScreen(Screen):
     # ---- showing ----
 
     def _show_text(self, *_args: object) -> None:
-        """The end of the text written, then the letters typed (in yellow); on a full
-        display the first are cut, shown with "…" in front."""
+        """The end of the text written ("…" in front when cut), or the title in grey where
+        the text will come; the letters typed, in yellow, in a label of their own."""
         app = App.get_running_app()
-        label = self._display
-        if app is None or label.width <= 1:
+        if app is None:
             return
         self._title_label.text = self.title
-        if not self.text and not self.letters:  # the title where the text will come
+        typed = self._typed
+        if self.letters and typed.width > 1:
+            letters = self.letters.upper()
+            typed.text = letters
+            typed._fit()
+            while len(letters) > 1 and not _fits(typed):  # the last ones typed stay in sight
+                letters = letters[1:]
+                typed.text = "…" + letters
+                typed._fit()
+        label = self._display
+        if label.width <= 1:
+            return
+        if not self.text:
             label.kind = "small"
             label.text = f"[color={_hex(STEP_AHEAD)}]{self.title}[/color]" if self._compact \
                 else ""
             return
         label.kind = "main"
         font = app.sizing.main_font
-        capital = CAPITAL_WIDTH * font
-        room = label.width - 2 * label.pad - font * 0.5
-        letters = self.letters.upper()
-        if len(letters) * capital > room:
-            letters = "…" + letters[-max(1, int((room - font) // capital)):]
-        room -= capital * len(letters)
-        shown = tail(self.text, int(room // font)) if room >= 2 * font else ""
-        label.text = shown + (f"[color={_hex(REPLAY)}]{letters}[/color]" if letters else "")
+        label.text = tail(self.text, max(1, int((label.width - 2 * label.pad) // font) - 1))
 
     def _fill_candidates(self) -> None:
         if self.mode == HAND:
@@ -448,7 +461,7 @@ class WriteScreen(Screen):
         rewrite = _sized_button(REWRITE, cell, QUIET, self.rewrite)
         rewrite.disabled = not self.pad.stroke_count
         if not words and self.notice:  # the notice where the candidates will be
-            box.add_widget(FitLabel(text=self.notice))
+            box.add_widget(FitLabel(text=self.notice, kind="small"))
             last = BoxLayout(size_hint_y=None, height=cell[1])
             last.add_widget(Widget())
             last.add_widget(rewrite)
@@ -462,7 +475,8 @@ class WriteScreen(Screen):
         grid.add_widget(rewrite)
 
     def _fill_row(self) -> None:
-        row = getattr(self, "_row", None)
+        """[the letters typed | (no header) the text so far] [candidates …] [更多]."""
+        row = self._row
         if row is None:
             return
         row.clear_widgets()
@@ -472,15 +486,22 @@ class WriteScreen(Screen):
         least = CELL_MM[0] * app.sizing.px_per_mm
         more_w = max(least, 2 * font + pad)
         room, row_h = self._row_size
-        if self._compact:  # the text beside the candidates: narrow while letters are typed
-            shown = COMPACT_DISPLAY_MM * app.sizing.px_per_mm if self.letters else \
-                room * COMPACT_DISPLAY_SHARE
-            self._display.width = shown
-            room -= shown + gap
-            self._show_text()
+        slot: FitLabel | None = None
+        if self.letters:
+            slot = self._typed
+            needed = (len(self.letters) + 1) * CAPITAL_WIDTH * app.sizing.number_font + pad
+            slot.width = min(room * TYPED_SHARE, max(least, needed))
+        elif self._compact:  # no header: the text so far has this place
+            slot = self._display
+            slot.width = room * COMPACT_DISPLAY_SHARE
+        if slot is not None:
+            slot.size_hint = (None, 1)
+            row.add_widget(slot)
+            room -= slot.width + gap
+        self._show_text()
         if not self._candidates:
             if self.notice:
-                row.add_widget(FitLabel(text=self.notice))
+                row.add_widget(FitLabel(text=self.notice, kind="small"))
             self._page_ends = []
             return
         room -= more_w + gap
@@ -514,6 +535,11 @@ def _sized_button(text: str, size: tuple[float, float], colour: Sequence[float] 
         button.bind(on_release=lambda _b: action())
     button._fit()  # the size came with the label: nothing changed that would fit it
     return button
+
+
+def _fits(label: FitLabel) -> bool:
+    width, height = label.texture_size
+    return bool(width <= label.width - 2 * label.pad and height <= label.height - label.pad)
 
 
 def _hex(colour: Sequence[float]) -> str:
