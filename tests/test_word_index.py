@@ -190,9 +190,10 @@ def test_nothing_for_nothing(words: WordIndex) -> None:
 
 
 def test_hall_word_missing_from_the_dictionary_still_first(index_path: Path) -> None:
-    with WordIndex(index_path, ["漏雨", "车棚积水"]) as index:
+    with WordIndex(index_path, ["漏雨", "车棚积水", "其他（请说明）", "Wi-Fi"]) as index:
         assert _words(index.pinyin("louyu"))[0] == "漏雨"
         assert _words(index.pinyin("cpjs"))[0] == "车棚积水"
+        assert "其他（请说明）" not in _words(index.pinyin("qita"))  # no reading for （）
 
 
 def test_next_characters(words: WordIndex) -> None:

@@ -83,24 +83,32 @@ class WordIndex:
             raise FileNotFoundError(f"{path} is not a word index ({error}); rebuild it with "
                                     f"`python -m kiosk.writing.build_index {path}`") from error
         self._syllables = frozenset(row[0].split() if row else ())
-        self._hall = [h for h in (self._hall_word(w) for w in dict.fromkeys(hall_words)) if h]
+        self._hall = self._hall_words(list(dict.fromkeys(hall_words)))
 
-    def _hall_word(self, word: str) -> _HallWord | None:
-        row = self._db.execute(
-            "SELECT reading FROM words WHERE word = ? ORDER BY weight DESC LIMIT 1",
-            (word,)).fetchone()
-        if row is not None:
-            syllables = row[0].split()
-        else:  # not in the dictionary: each character's usual reading
-            syllables = []
-            for char in word:
-                found = self._db.execute(
-                    "SELECT reading FROM words WHERE word = ? ORDER BY weight DESC LIMIT 1",
-                    (char,)).fetchone()
-                if found is None:
-                    return None
-                syllables.append(found[0])
-        return _HallWord(word, key_of(syllables), initials_of(syllables), tuple(syllables))
+    def _hall_words(self, words: list[str]) -> list[_HallWord]:
+        """The hall's words with their readings: the dictionary's, else each character's
+        usual one; a word with a character the index lacks is left out."""
+        wanted = sorted({*words, *(c for w in words for c in w)})
+        usual: dict[str, tuple[float, str]] = {}
+        for at in range(0, len(wanted), 500):  # under SQLite's limit on parameters
+            chunk = wanted[at:at + 500]
+            rows = self._db.execute(
+                f"SELECT word, reading, weight FROM words WHERE word IN "
+                f"({', '.join('?' * len(chunk))})", chunk).fetchall()
+            for word, reading, weight in rows:
+                if word not in usual or weight > usual[word][0]:
+                    usual[word] = (weight, reading)
+        hall = []
+        for word in words:
+            if word in usual:
+                syllables = usual[word][1].split()
+            elif all(c in usual for c in word):
+                syllables = [usual[c][1] for c in word]
+            else:
+                continue
+            hall.append(_HallWord(word, key_of(syllables), initials_of(syllables),
+                                  tuple(syllables)))
+        return hall
 
     def pinyin(self, letters: str, limit: int = 10) -> list[Candidate]:
         """Words for the typed letters, best first.
@@ -123,9 +131,10 @@ class WordIndex:
         key = fuzzy(typed)
         cut = segments(typed, self._syllables)
         parts = [fuzzy(p) for p in cut]
-        # syllables and initials mixed; all whole syllables is the full reading, found apart
+        # syllables and initials mixed; all whole syllables is the full reading and all single
+        # letters the initials, both found apart
         whole = [p in self._syllables for p in cut]
-        mixed = len(cut) > 1 and not all(whole)
+        mixed = len(cut) > 1 and not all(whole) and any(len(p) > 1 for p in parts)
         with self._lock:
             offer((h.word for h in self._hall
                    if h.key == key or (len(key) > 1 and h.initials == key)

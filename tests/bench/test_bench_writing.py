@@ -7,7 +7,9 @@ to stdout and docs/PERFORMANCE.md. Each figure has a baseline measured in the sa
   (finger-like strokes on a 480 x 360 pad), against a one-stroke character (一) through the
   same calls; top-1 and top-5 accuracy for three seeds of jitter, against the clean medians.
 - Pinyin lookup: every prefix of phrases typed letter by letter (as the keyboard asks while a
-  resident types), against one bare indexed SELECT on the same connection; next characters.
+  resident types; each the best of three), with the hall words the write screen gives
+  (configured words, categories and their phrases), against one bare indexed SELECT on the
+  same connection; next characters.
 - Index open (with the hall words resolved), against sqlite3.connect and one SELECT.
 - Index build into a fresh folder, against reading jieba's dict.txt alone; its size.
 
@@ -99,12 +101,13 @@ def test_recognition_speed_and_accuracy() -> None:
 
 
 def _lookups(words: WordIndex) -> list[float]:
+    """Each lookup's best of three: the work itself, not another process's time slice."""
     times: list[float] = []
     for phrase in PHRASES:
         for end in range(1, len(phrase) + 1):
-            took, found = _timed(words.pinyin, phrase[:end], 10)
-            assert found
-            times.append(took)
+            tries = [_timed(words.pinyin, phrase[:end], 10) for _ in range(3)]
+            assert all(found for _, found in tries)
+            times.append(min(took for took, _ in tries))
     return times
 
 
@@ -112,7 +115,9 @@ def test_pinyin_lookup_and_index_open(tmp_path: Path) -> None:
     config = load_config()
     path = default_index_path(REPO / config.store.path)
     build_index(path)  # current already, normally
-    hall = config.input.hall_words
+    # as the write screen gives them: the configured words, then categories and their phrases
+    hall = [*config.input.hall_words,
+            *(w for c in config.categories for w in (c.name, *c.phrases))]
 
     opens: list[float] = []
     bare_opens: list[float] = []
@@ -136,10 +141,13 @@ def test_pinyin_lookup_and_index_open(tmp_path: Path) -> None:
     bare = []
     for phrase in PHRASES:
         for end in range(1, len(phrase) + 1):
-            began = time.perf_counter()
-            bare_db.execute("SELECT word FROM words WHERE key = ? LIMIT 10",
-                            (phrase[:end],)).fetchall()
-            bare.append((time.perf_counter() - began) * 1000)
+            tries = []
+            for _ in range(3):
+                began = time.perf_counter()
+                bare_db.execute("SELECT word FROM words WHERE key = ? LIMIT 10",
+                                (phrase[:end],)).fetchall()
+                tries.append((time.perf_counter() - began) * 1000)
+            bare.append(min(tries))
     bare_db.close()
     slowest = max(range(len(times)), key=times.__getitem__)
     typed = [p[:e] for p in PHRASES for e in range(1, len(p) + 1)]
