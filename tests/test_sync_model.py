@@ -1,7 +1,8 @@
 """A stateful model of the whole sync life: submissions, rounds, faults, crashes, pulls.
 
 Invariants after every step: each receipted submission is still queued locally or on the
-server; the server holds no duplicate; the cursor never goes back.
+server, which holds it as entered (公开 or not); the server holds no duplicate; the cursor
+never goes back. At the end the phone has left the kiosk's files.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def test_soak_sync_state_machine(server: CentralServer) -> None:
                 self.dir = Path(tempfile.mkdtemp())
                 self.code, self.key = add_kiosk(f"sqlite:///{server.db}", "model kiosk")
                 self.receipted: set[str] = set()
+                self.public: dict[str, bool] = {}
                 self.tickets: list[str] = []
                 self.cursor = 0
                 self._open()
@@ -56,13 +58,14 @@ def test_soak_sync_state_machine(server: CentralServer) -> None:
                 self.worker.close()
                 self.store.close()
 
-            @rule(n=st.integers(1, 4))
-            def submit(self, n: int) -> None:
+            @rule(n=st.integers(1, 4), public=st.booleans())
+            def submit(self, n: int, public: bool) -> None:
                 for _ in range(n):
                     draft = SubmissionDraft("环境卫生", "垃圾没有及时清运",
-                                            contact_phone="13800001111")
+                                            contact_phone="13800001111", public=public)
                     stored = self.store.record_submission(draft, self.code)
                     self.receipted.add(stored.uuid)
+                    self.public[stored.uuid] = public
                     self.tickets.append(stored.ticket)
 
             @rule()
@@ -94,6 +97,14 @@ def test_soak_sync_state_machine(server: CentralServer) -> None:
                                       "WHERE kiosk_code = ?", (self.code,)).fetchall()
 
             @invariant()
+            def held_as_entered(self) -> None:
+                with sqlite3.connect(server.db) as db:
+                    public = dict(db.execute("SELECT uuid, public FROM central_submissions "
+                                             "WHERE kiosk_code = ?", (self.code,)).fetchall())
+                assert {u: bool(p) for u, p in public.items()} == {
+                    u: self.public[u] for u in public}
+
+            @invariant()
             def nothing_lost(self) -> None:
                 queued = Outbox(self.store).queued_uuids()
                 on_server = {u for u, _ in self._server_rows()}
@@ -116,6 +127,11 @@ def test_soak_sync_state_machine(server: CentralServer) -> None:
                 result = drain(self.worker, rounds=50, pause_s=0.05)
                 assert Outbox(self.store).depth() == 0, (result, Outbox(self.store).quarantined())
                 assert {u for u, _ in self._server_rows()} == self.receipted
+                # all acknowledged: the phone is in none of the store's files, still open
+                kept = b"".join(p.read_bytes() for p in self.dir.glob("kiosk.db*")
+                                if not p.name.endswith("-shm"))
+                assert b"13800001111" not in kept
+                assert (b"138****1111" in kept) is bool(self.receipted)
                 self._close()
 
         run_state_machine_as_test(
