@@ -6,6 +6,7 @@ import argparse
 from datetime import date, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from kiosk.wiring import build_glyphs, build_print_worker, hall_info
 from sync.contract.protocol import Step
 from sync.contract.ticket import group, is_valid_ticket, normalize
 from sync.models import Submission
-from sync.store import Store, StoredSubmission, SubmissionDraft
+from sync.store import Store, StoredSubmission, SubmissionDraft, as_wire
 
 SAMPLE_KINDS = ("receipt", "reprint", "queue", "book", "test")
 
@@ -44,6 +45,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sm.add_argument("--description", required=True)
     sm.add_argument("--place", default="")
     sm.add_argument("--phone", default=None)
+    sm.add_argument("--name", default=None, help="the resident's name, for 回访 only")
+    sm.add_argument("--public", action="store_true",
+                    help="the resident agrees neighbours may see it (公开)")
     sm.add_argument("--channel", default="staff_in_person",
                     choices=["kiosk", "staff_in_person", "staff_phone", "staff_written"])
     sm.set_defaults(handler=run_submit)
@@ -110,11 +114,17 @@ def print_now(worker: PrintWorker, job: PrintJob) -> int:
 def run_submit(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     font = find_cjk_font(cfg.screen.font)
+    draft = SubmissionDraft(category=args.category, description=args.description,
+                            place=args.place, contact_name=args.name, contact_phone=args.phone,
+                            channel=args.channel, public=args.public)
+    try:  # the same check as 提交 on the screen: nothing the server would refuse is stored
+        as_wire(draft, cfg.hall.kiosk_code)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        print(f"not stored: {'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}")
+        return 2
     store = Store(cfg.store.path)
     try:
-        draft = SubmissionDraft(category=args.category, description=args.description,
-                                place=args.place, contact_phone=args.phone,
-                                channel=args.channel)
         stored = store.record_submission(draft, cfg.hall.kiosk_code)
     finally:
         store.close()

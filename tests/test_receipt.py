@@ -197,6 +197,10 @@ def test_receipt_and_printer_commands(tmp_path: Path, config: Path) -> None:
     ticket = made.stdout.split()[1]
     assert f"printed receipt-{ticket}" in made.stdout
     assert "13900001111" not in made.stdout + made.stderr
+    refused = shuoshi("submit", "--config", str(config), "--category", "环境卫生",
+                      "--description", "楼道堆放杂物", "--phone", "1390000111", "--name", "王秀兰")
+    assert refused.returncode == 2 and refused.stdout.startswith("not stored: contact_phone: ")
+    assert "1390000111" not in refused.stdout + refused.stderr  # said what, never echoed
 
     again = shuoshi("receipt", "print", ticket, "--reprint", "--config", str(config))
     assert again.returncode == 0, again.stdout + again.stderr
