@@ -372,7 +372,8 @@ def test_a_voice_note_goes_to_the_server_staff_hear_it_and_the_kiosk_forgets_it(
     try:
         stored = store.record_submission(
             SubmissionDraft("房屋设施与管网", "居民留了语音，请工作人员收听", place="3号楼2单元",
-                            contact_name="王秀兰", contact_phone="13912345678"), "0101")
+                            contact_name="王秀兰", contact_phone="13912345678", public=True),
+            "0101")
         store.attach_voice(stored.uuid, note.path, note.sha256)
         worker = sync_worker(store, console_site.url, console_site.kiosk_keys["0101"],
                              code="0101")
@@ -402,6 +403,7 @@ def test_a_voice_note_goes_to_the_server_staff_hear_it_and_the_kiosk_forgets_it(
     with signed_in_client(console_site, XFL_STAFF) as client:
         page = client.get(f"/console/issues/{stored.ticket}")
         assert f'src="/console/issues/{stored.ticket}/voice"' in page.text
+        assert '<dd class="public">公开（居民同意邻居看到、附议）</dd>' in page.text
         played = client.get(f"/console/issues/{stored.ticket}/voice")
         assert played.status_code == 200 and played.content == recorded
         assert played.headers["content-type"] == "audio/wav"
