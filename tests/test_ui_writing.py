@@ -171,19 +171,39 @@ def test_drawn_character_and_typed_pinyin_reach_the_confirm_screen(
         kiosk.stop()
 
 
-def test_without_handwriting_or_words_the_screen_says_so(tmp_path: Path, display: str) -> None:
-    missing = tmp_path / "nothing-here"
-    kiosk = _kiosk(tmp_path, display, f'handwriting_model = "{missing}.model"\n'
-                                      f'word_index = "{missing}.sqlite"')
+def test_without_handwriting_the_keyboard_is_used_and_said(
+    tmp_path: Path, display: str, index_path: Path  # noqa: F811
+) -> None:
+    kiosk = _kiosk(tmp_path, display, f'handwriting_model = "{tmp_path}/none.model"\n'
+                                      f'word_index = "{index_path}"')
     try:
         report = _to_write_screen(kiosk, "手写")
-        shown = " ".join(i["text"] for i in report["items"])
-        assert not report["pads"]  # the keyboard instead
-        assert "手写和词库都没有装好" in shown, shown
-        assert any("手写和词库都没有装好" in s for s in report["spoken"])
-        assert "pinyin keyboard has no words" in kiosk.output()
+        assert not report["pads"] and "A" in [i["text"] for i in report["items"]]
+        assert "手写暂时不能用，请用拼音打字" in _texts(report)
+        assert "手写暂时不能用，请用拼音打字" in report["spoken"]
         assert "handwriting not offered" in kiosk.output()
-        _type(kiosk, "xia")  # the letters still show, though no word can be offered
+        kiosk.tap("手写")  # the switch back says why not, and stays
+        again = kiosk.settled()
+        assert again["spoken"][-1] == "手写暂时不能用，请用拼音打字" and not again["pads"]
+        assert "下水道" in _candidates(_type(kiosk, "xsd"))[:3]
+    finally:
+        kiosk.stop()
+
+
+def test_without_the_word_index_the_screen_and_the_log_say_so(
+    tmp_path: Path, display: str
+) -> None:
+    kiosk = _kiosk(tmp_path, display, f'word_index = "{tmp_path}/none.sqlite"')
+    try:
+        report = _to_write_screen(kiosk, "手写")
+        assert report["pads"]  # handwriting still works, without the next-character hints
+        assert "词库没有装好，不能提示下一个字" in _texts(report)
+        assert f"word index not built at {tmp_path}/none.sqlite" in kiosk.output()
+        kiosk.tap("拼音")
+        keyboard = kiosk.settled()
+        assert "词库没有装好，暂时不能拼音打字" in _texts(keyboard)
+        assert "词库没有装好，暂时不能拼音打字" in keyboard["spoken"]
+        _type(kiosk, "xia")  # the letters show, though no word can be offered
         assert _candidates(kiosk.settled()) == []
     finally:
         kiosk.stop()

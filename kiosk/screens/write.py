@@ -43,6 +43,8 @@ PINYIN_PROMPT = "请在下面的键盘上按拼音字母，然后点选上面的
 PREPARING = "正在准备，请稍等"
 NO_HANDWRITING = "手写暂时不能用，请用拼音打字"
 NO_INDEX = "词库没有装好，暂时不能拼音打字"
+FULL = "最多写{most}个字，已经写满了"
+NO_NEXT = "词库没有装好，不能提示下一个字"
 NO_TOOLS = "手写和词库都没有装好，请点返回"
 LACKING = (NO_HANDWRITING, NO_INDEX, NO_TOOLS)
 MOST_LETTERS = 24
@@ -199,6 +201,8 @@ class WriteScreen(Screen):
             self.notice = NO_HANDWRITING
         elif self.mode == PINYIN and not words:
             self.notice = NO_INDEX
+        elif self.mode == HAND and not words:
+            self.notice = NO_NEXT  # shown, not said: writing works, only the hints are gone
         elif self.notice == PREPARING:
             self.notice = ""
         return self.notice in LACKING
@@ -226,6 +230,8 @@ class WriteScreen(Screen):
             self.letters = self.letters[:-1]
         elif self.text:
             self.text = self.text[:-1]
+        if self.notice.startswith(FULL[:3]):
+            self.notice = ""
         self._refresh()
 
     def rewrite(self) -> None:
@@ -243,11 +249,11 @@ class WriteScreen(Screen):
         self.letters = self.letters[consumed:]
         self.pad.clear()
         if len(self.text) >= self.max_chars:
-            self.notice = f"最多写{int(self.max_chars)}个字，已经写满了"
+            self.notice = FULL.format(most=int(self.max_chars))
         self._refresh()
 
     def _say_full(self) -> None:
-        self.notice = f"最多写{int(self.max_chars)}个字，已经写满了"
+        self.notice = FULL.format(most=int(self.max_chars))
         App.get_running_app().speak_screen(self.notice)
         self._refresh()
 
