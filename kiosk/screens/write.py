@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -25,12 +25,17 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
+from kivy.utils import escape_markup
 
 from kiosk.handwriting_pad import HandwritingPad
 from kiosk.pinyin_keyboard import KEY_GAP_MM, MIN_KEY_MM, PinyinKeyboard, keyboard_height_needed
 from kiosk.screens import load_kv
 from kiosk.session import SCREEN_PROMPTS
 from kiosk.widgets import GO, PRIMARY, QUIET, REPLAY, STEP_AHEAD, BigButton, FitLabel
+
+if TYPE_CHECKING:
+    from kiosk.writing.handwriting import Recogniser
+    from kiosk.writing.words import WordIndex
 
 load_kv("write")
 
@@ -68,8 +73,8 @@ CAPITAL_WIDTH = 0.72
 class WritingTools:
     """The recogniser and the word index, opened once in a thread; None where unavailable."""
 
-    recogniser: Any = None
-    index: Any = None
+    recogniser: Recogniser | None = None
+    index: WordIndex | None = None
     index_problem: str = ""
     ready: threading.Event = field(default_factory=threading.Event)
     started: bool = False
@@ -132,9 +137,9 @@ class WriteScreen(Screen):
         self._on_done: Callable[[str], None] = lambda _text: None
         self._candidates: list[tuple[str, int]] = []  # (word, letters it uses)
         self._page_start = 0
-        self._page_ends: list[int] = []
+        self._page_end = 0
         self.pad = HandwritingPad()
-        self.pad.bind(on_stroke=lambda _pad: self._recognise())
+        self.pad.bind(on_stroke=lambda _pad: self._refresh())
         self.keyboard = PinyinKeyboard(self._letter)
         self._display = FitLabel(markup=True)
         self._typed = FitLabel(kind="number", color=REPLAY)
@@ -162,7 +167,7 @@ class WriteScreen(Screen):
         self.pad.clear()
         self.mode = mode
         self._check_tools()
-        self._laid_out_for = ()
+        self._relayout()  # 大字 may have come on since it was last laid out
         self.tools.open(self._tools_ready)
         self._refresh()
 
@@ -263,14 +268,10 @@ class WriteScreen(Screen):
         self._refresh()
 
     def next_page(self) -> None:
-        self._page_start = self._page_ends[-1] if self._page_ends and \
-            self._page_ends[-1] < len(self._candidates) else 0
+        self._page_start = self._page_end if self._page_end < len(self._candidates) else 0
         self._fill_candidates()
 
     # ---- candidates ----
-
-    def _recognise(self) -> None:
-        self._refresh()
 
     def _refresh(self) -> None:
         """Candidates for what is on the pad or typed; else the likely next characters."""
@@ -294,8 +295,9 @@ class WriteScreen(Screen):
         self._fill_candidates()
 
     def _hand_cells(self) -> int:
-        grid = getattr(self, "_cells", None)
-        return max(1, (grid.cols * grid.rows) - 1) if grid is not None else 9
+        """How many candidates the grid shows (one cell is 重写's)."""
+        grid = self._cells
+        return max(1, grid.cols * grid.rows - 1) if grid is not None else 9
 
     # ---- layout ----
 
@@ -447,7 +449,8 @@ class WriteScreen(Screen):
             return
         label.kind = "main"
         font = app.sizing.main_font
-        label.text = tail(self.text, max(1, int((label.width - 2 * label.pad) // font) - 1))
+        label.text = escape_markup(
+            tail(self.text, max(1, int((label.width - 2 * label.pad) // font) - 1)))
 
     def _fill_candidates(self) -> None:
         if self.mode == HAND:
@@ -456,7 +459,7 @@ class WriteScreen(Screen):
             self._fill_row()
 
     def _fill_cells(self) -> None:
-        grid, box = getattr(self, "_cells", None), getattr(self, "_cells_box", None)
+        grid, box = self._cells, self._cells_box
         if grid is None or box is None:
             return
         grid.clear_widgets()
@@ -508,7 +511,7 @@ class WriteScreen(Screen):
         if not self._candidates:
             if self.notice:
                 row.add_widget(FitLabel(text=self.notice, kind="small"))
-            self._page_ends = []
+            self._page_end = 0
             return
         room -= more_w + gap
         used, end = 0.0, self._page_start
@@ -519,7 +522,7 @@ class WriteScreen(Screen):
                 break
             used += w + gap
             end += 1
-        self._page_ends = [end]
+        self._page_end = end
         for word, consumed in self._candidates[self._page_start:end]:
             w = max(least, len(word) * font + pad)
             row.add_widget(self._candidate_button(word, consumed, (w, row_h)))
