@@ -131,10 +131,16 @@ def test_drawn_character_and_typed_pinyin_reach_the_confirm_screen(
         assert empty["pads"], "no handwriting pad on the screen"
         assert empty["spoken"][-1].startswith("请用手指在方框里写字")
 
+        _draw(kiosk, "大")
+        assert _candidates(kiosk.settled())
+        kiosk.tap("重写")  # an empty pad, nothing offered
+        cleared = kiosk.settled()
+        assert _candidates(cleared) == [] and kiosk.item("重写")["disabled"]
+
         _draw(kiosk, "下")
         drawn = check_screen(kiosk, 7, shots)  # the pad with its strokes and the candidates
         assert "下" in _candidates(drawn)[:5], _candidates(drawn)
-        assert "重写" in [i["text"] for i in drawn["items"] if not i["disabled"]]
+        assert not kiosk.item("重写")["disabled"]
 
         kiosk.tap("下")
         chosen = kiosk.settled()
@@ -151,6 +157,9 @@ def test_drawn_character_and_typed_pinyin_reach_the_confirm_screen(
             assert "下水道" in _candidates(offered)[:3], (typed, _candidates(offered))
             if typed == "xsd":
                 check_screen(kiosk, 7, shots)
+                kiosk.tap("更多")  # the next candidates in the same row
+                later = _candidates(kiosk.settled())
+                assert later and not set(later) & set(_candidates(offered)), later
             kiosk.tap("删除", times=len(typed))
             cleared = kiosk.settled()
             assert _typed(cleared) == "" and _display(cleared) == "下"  # the text kept
