@@ -17,7 +17,6 @@ from kiosk.widgets import KEY, STEP_AHEAD, TEXT
 
 INK_MM = 1.6
 """Width of a drawn stroke: thick enough to see at arm's length."""
-GUIDE_MM = 0.4
 
 Point = tuple[float, float]
 

@@ -75,7 +75,6 @@ class WritingTools:
 
     recogniser: Recogniser | None = None
     index: WordIndex | None = None
-    index_problem: str = ""
     ready: threading.Event = field(default_factory=threading.Event)
     started: bool = False
 
@@ -101,7 +100,6 @@ class WritingTools:
         try:
             self.index = WordIndex(path, hall_words(settings.hall_words, services.categories))
         except (OSError, ValueError) as error:
-            self.index_problem = str(error)
             log.error("pinyin keyboard has no words: %s", error)
         self.ready.set()
         Clock.schedule_once(lambda _dt: on_ready(), 0)
