@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from kiosk.config import load_config
 from kiosk.writing.build_index import build_index, is_current
 from kiosk.writing.pinyin_keys import fuzzy, initials_of, key_of, segments
-from kiosk.writing.words import Candidate, WordIndex, default_index_path
+from kiosk.writing.words import Candidate, WordIndex
 
 REPO = Path(__file__).resolve().parent.parent
 FIVE = ["下水道", "物业", "楼道", "漏水", "电动车"]
@@ -28,7 +28,7 @@ FIVE = ["下水道", "物业", "楼道", "漏水", "电动车"]
 
 @pytest.fixture(scope="module")
 def index_path() -> Path:
-    path = default_index_path(REPO / load_config().store.path)
+    path = REPO / load_config().input.word_index
     build_index(path)  # skips at once when current
     return path
 
@@ -71,10 +71,6 @@ def test_typed_letters_cut_into_syllables() -> None:
     assert segments("xiasd", known) == ["xia", "s", "d"]
     assert segments("xshuid", known) == ["x", "shui", "d"]
     assert segments("xiazhd", frozenset({"xia"})) == ["xia", "zh", "d"]
-
-
-def test_default_place_is_next_to_the_store() -> None:
-    assert default_index_path(Path("var/kiosk.db")) == Path("var/input/words.sqlite")
 
 
 @pytest.mark.parametrize("typed", ["xiashuidao", "xsd", "xiasuidao", "XiaShuiDao",

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from kiosk.writing.pinyin_keys import fuzzy, initials_of, key_of, letters_only, segments
 
-INDEX_NAME = "words.sqlite"
 # Words sharing the initials looked at for mixed input: the commonest few hundred suffice.
 _MIXED_SCAN = 400
 # Added to a word's log frequency: a whole reading typed outranks a word that only begins
@@ -58,11 +57,6 @@ def _spelled_by(parts: list[str], syllables: Iterable[str], whole: Sequence[bool
     last = len(parts) - 1
     return all(syllable == part if whole[i] and i < last else syllable.startswith(part)
                for i, (part, syllable) in enumerate(zip(parts, folded, strict=True)))
-
-
-def default_index_path(store_path: Path) -> Path:
-    """var/input/words.sqlite beside the store's directory."""
-    return Path(store_path).parent / "input" / INDEX_NAME
 
 
 class WordIndex:

@@ -29,7 +29,7 @@ from kiosk.config import load_config
 from kiosk.writing.build_index import build_index, dictionary_path, dictionary_words
 from kiosk.writing.handwriting import Recogniser
 from kiosk.writing.strokes import finger_strokes, load_stroke_set
-from kiosk.writing.words import WordIndex, default_index_path
+from kiosk.writing.words import WordIndex
 
 REPO = Path(__file__).resolve().parents[2]
 STROKES = REPO / "tests" / "data" / "strokes" / "medians.json"
@@ -113,7 +113,7 @@ def _lookups(words: WordIndex) -> list[float]:
 
 def test_pinyin_lookup_and_index_open(tmp_path: Path) -> None:
     config = load_config()
-    path = default_index_path(REPO / config.store.path)
+    path = REPO / config.input.word_index
     build_index(path)  # current already, normally
     # as the write screen gives them: the configured words, then categories and their phrases
     hall = [*config.input.hall_words,
