@@ -226,6 +226,8 @@ class KioskApp(DetailsFlow, App):
             return [SCREEN_PROMPTS["confirm"], self.session.read_back(), MESSAGES["confirm_end"]]
         if name in ASK_SCREENS:
             return self.ask_prompt(name)
+        if name == "write":
+            return self.root.get_screen("write").prompt()
         prompt = SCREEN_PROMPTS.get(name)
         return [prompt] if prompt else []
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -36,7 +35,6 @@ load_kv("write")
 
 log = logging.getLogger(__name__)
 
-PINYIN_PROMPT = "请在下面的键盘上按拼音字母，然后点选上面的词。写好了请点好了。"
 PREPARING = "正在准备，请稍等"
 NO_HANDWRITING = "手写暂时不能用，请用拼音打字"
 NO_INDEX = "词库没有装好，暂时不能拼音打字"
@@ -100,17 +98,16 @@ class WriteScreen(WriteLayout, Screen):
     def done(self) -> None:
         self._on_done(self.text)
 
-    def on_enter(self, *_args: object) -> None:
-        # the app says the handwriting prompt for this screen; the keyboard has its own
-        if self.mode == PINYIN or self.notice in LACKING:
-            Clock.schedule_once(lambda _dt: self._say_mode(), 0.2)
+    def prompt(self) -> list[str]:
+        """What the screen says when it opens (the app asks): what is missing, if anything,
+        then how to write in the mode shown."""
+        said = [self.notice] if self.notice else []
+        said.append(SCREEN_PROMPTS["write_pinyin" if self.mode == PINYIN else "write"])
+        return said
 
     def _say_mode(self) -> None:
-        if self.manager is None or self.manager.current != self.name:
-            return
-        said = [self.notice] if self.notice else []
-        said.append(PINYIN_PROMPT if self.mode == PINYIN else SCREEN_PROMPTS["write"])
-        App.get_running_app().speak_screen(*said)
+        if self.manager is not None and self.manager.current == self.name:
+            App.get_running_app().speak_screen(*self.prompt())
 
     def _tools_ready(self) -> None:
         if self._check_tools():
