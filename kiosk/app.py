@@ -227,7 +227,8 @@ class KioskApp(DetailsFlow, App):
         if name in ASK_SCREENS:
             return self.ask_prompt(name)
         if name == "write":
-            return self.root.get_screen("write").prompt()
+            said: list[str] = self.root.get_screen("write").prompt()
+            return said
         prompt = SCREEN_PROMPTS.get(name)
         return [prompt] if prompt else []
 

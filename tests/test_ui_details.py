@@ -5,6 +5,7 @@ real centre, the recording byte for byte, and leaves the kiosk."""
 
 from __future__ import annotations
 
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -62,7 +63,8 @@ def test_voice_place_phone_and_public_reach_the_centre_then_leave_the_kiosk(
         kiosk.wait_screen("phrase")
         kiosk.tap("楼道堆放杂物")
         more = kiosk.wait_screen("more")
-        assert said(more).count("说给我听") >= 2  # the prompt names it, and the choices do
+        assert "还想自己说几句吗？" in more["spoken"]
+        assert "有：手写，拼音打字，说给我听，不用了。" in more["spoken"]  # every choice named
         check_screen(kiosk, 7, shots)
 
         kiosk.choose("说给我听")
@@ -113,8 +115,20 @@ def test_voice_place_phone_and_public_reach_the_centre_then_leave_the_kiosk(
         check_screen(kiosk, 7, shots)
         kiosk.tap("确定")  # heard it: taken
 
-        kiosk.wait_screen("name")
-        kiosk.tap("不留姓名")
+        name = kiosk.wait_screen("name")
+        assert "姓名只给工作人员回访时用。" in name["spoken"]
+        kiosk.tap("写姓名")
+        kiosk.wait_screen("write")
+        kiosk.tap("拼音")  # the name in pinyin this time
+        time.sleep(1)
+        for letter in "WANG":
+            kiosk.tap(letter)
+            time.sleep(0.3)
+        kiosk.settled()
+        kiosk.tap("王")
+        time.sleep(0.5)
+        assert "王" in kiosk.settled()["spoken"]  # a chosen word is said
+        kiosk.tap("好了")
         public = kiosk.wait_screen("public")
         assert any(i["text"] == "不公开" for i in public["items"])
         kiosk.tap("公开")
@@ -123,9 +137,11 @@ def test_voice_place_phone_and_public_reach_the_centre_then_leave_the_kiosk(
         check_screen(kiosk, 7, shots)
         details = next(i["text"] for i in confirm["items"] if i["text"].startswith("地点："))
         assert "3号楼2单元" in details and "139****5678" in details and "公开" in details
-        assert "录音" in details and PHONE not in details
+        assert "录音" in details and PHONE not in details and "王 139****5678" in details
         spoken = said(confirm)
-        assert "地点：3号楼2单元。" in spoken and "联系电话：139****5678。" in spoken
+        assert "地点：3号楼2单元。已留姓名。联系电话：139****5678。" in spoken
+        read_back = next(t for t in reversed(confirm["spoken"]) if t.startswith("类别："))
+        assert "王" not in read_back  # a name is shown, never read back aloud
         assert PHONE not in spoken and "公开，邻居可以看到和附议。" in spoken
         kiosk.tap("提交")
         kiosk.wait_screen("done")
@@ -139,9 +155,9 @@ def test_voice_place_phone_and_public_reach_the_centre_then_leave_the_kiosk(
 
     assert shuoshi("sync", "--once", "--config", str(config)).returncode == 0
     assert (server.attachments / str(sha)).read_bytes() == recording  # byte for byte
-    assert server.rows(f"SELECT place, contact_phone, public, voice_sha256 FROM "
+    assert server.rows(f"SELECT place, contact_name, contact_phone, public, voice_sha256 FROM "
                        f"central_submissions WHERE ticket = '{ticket}'") == [
-        ("3号楼2单元", PHONE, 1, sha)]
+        ("3号楼2单元", "王", PHONE, 1, sha)]
     _, _, phone, masked, _, kept_path, _ = _stored(tmp_path / "kiosk.db")
     assert (phone, kept_path, masked) == (None, None, "139****5678")  # purged, mask kept
     assert not Path(str(voice_path)).exists()  # the recording is gone from the kiosk
@@ -185,3 +201,54 @@ def test_an_idle_reset_deletes_a_recording_and_no_microphone_offers_no_voice(
         assert "手写" in offered and "说给我听" not in offered
     finally:
         kiosk.stop()
+
+
+def _count(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM submissions").fetchone()[0])
+
+
+def test_a_full_disk_at_submit_is_said_and_shown_and_loses_nothing(
+        tmp_path: Path, display: str) -> None:
+    kiosk = Kiosk(write_config(tmp_path), display, tmp_path)
+    try:
+        kiosk.tap("我要说事")  # one issue stored as ever
+        kiosk.wait_screen("category")
+        kiosk.choose("其他")
+        kiosk.skip_details()
+        kiosk.tap("提交")
+        kiosk.wait_screen("done")
+        kiosk.tap("完成")
+        kiosk.wait_screen("home")
+        kiosk.tap("我要说事")
+        kiosk.wait_screen("category")
+        kiosk.choose("环境卫生")
+        kiosk.wait_screen("phrase")
+        kiosk.tap("楼道堆放杂物")
+        kiosk.skip_details()
+
+        # No file of the kiosk may grow past what the store's log holds now: its next write
+        # fails in the kernel (EFBIG), as on a disk with no room left.
+        wal = tmp_path / "kiosk.db-wal"
+        room = wal.stat().st_size
+        resource.prlimit(kiosk.proc.pid, resource.RLIMIT_FSIZE, (room, resource.RLIM_INFINITY))
+        kiosk.tap("提交")
+        time.sleep(1.5)
+        refused = kiosk.settled()
+        assert refused["screen"] == "confirm"
+        message = "暂时存不下，请稍后再试或找工作人员。您填写的内容还在。"
+        assert any(i["text"] == message for i in refused["items"])  # shown …
+        assert message in refused["spoken"]  # … and said
+        assert any("楼道堆放杂物" in i["text"] for i in refused["items"])  # nothing lost
+        assert "NOT SAVED" in kiosk.output() and _count(tmp_path / "kiosk.db") == 1
+
+        resource.prlimit(kiosk.proc.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        kiosk.tap("提交")  # room again: the same submission goes in
+        kiosk.wait_screen("done")
+    finally:
+        kiosk.stop()
+    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
+        rows = conn.execute("SELECT category, description FROM submissions "
+                            "ORDER BY ticket").fetchall()
+    assert rows[1:] == [("环境卫生", "楼道堆放杂物")] and len(rows) == 2

@@ -16,7 +16,12 @@ from kiosk.writing.handwriting import DEFAULT_MODEL
 from kiosk.writing.strokes import finger_strokes, load_stroke_set
 from tests.kiosk_driver import Kiosk
 from tests.screen_measure import px_per_mm
-from tests.test_ui_elderly import MIN_TEXT_MM, _problems, write_config
+from tests.test_ui_elderly import (
+    MIN_TEXT_MM,
+    _problems,
+    display_1080,  # noqa: F401  (a 1920×1080 screen)
+    write_config,
+)
 from tests.test_word_index import index_path  # noqa: F401  (the shared word index)
 
 pytestmark = [pytest.mark.ui,
@@ -214,5 +219,25 @@ def test_without_the_word_index_the_screen_and_the_log_say_so(
         assert "词库没有装好，暂时不能拼音打字" in keyboard["spoken"]
         _type(kiosk, "xia")  # the letters show, though no word can be offered
         assert _candidates(kiosk.settled()) == []
+    finally:
+        kiosk.stop()
+
+
+def test_a_wider_panel_has_the_phones_qwerty_keyboard(
+    tmp_path: Path, display_1080: str, index_path: Path  # noqa: F811
+) -> None:
+    config = write_config(tmp_path, screen="diagonal_inches = 10.1\nwidth = 1280\nheight = 800")
+    with config.open("a", encoding="utf-8") as f:
+        f.write(f'\n[input]\nword_index = "{index_path}"\n')
+    kiosk = Kiosk(config, display_1080, tmp_path)
+    try:
+        report = _to_write_screen(kiosk, "拼音打字")
+        check_screen(kiosk, 10.1, tmp_path / "shots")
+        keys = {i["text"]: i["box"] for i in report["items"] if i["text"] in LETTERS}
+        assert len(keys) == 26
+        top_row = sorted((box[0], text) for text, box in keys.items() if box[1] == keys["Q"][1])
+        assert "".join(text for _, text in top_row) == "QWERTYUIOP"
+        assert keys["Q"][1] < keys["A"][1] < keys["Z"][1]
+        assert "下水道" in _candidates(_type(kiosk, "xsd"))[:3]
     finally:
         kiosk.stop()

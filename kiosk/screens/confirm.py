@@ -26,16 +26,23 @@ class ConfirmScreen(Screen):
 
     def show(self, session: ResidentSession) -> None:
         self.category, self.description = session.category, session.description
-        parts = [f"地点：{session.place}" if session.place else "地点：未填"]
-        if session.voice is not None:
-            parts.append(f"录音{round(session.voice.seconds)}秒")
-        contact = mask_phone(session.contact_phone)
-        if session.contact_name:
-            contact = f"{session.contact_name} {contact}"
-        parts += [f"联系：{contact}", "公开" if session.public else "不公开"]
-        self.details = "；".join(parts)
+        self.details = details_line(session)
         self.message = ""
         self.busy = False
 
     def clear(self) -> None:
         self.category = self.description = self.details = self.message = ""
+
+
+def details_line(session: ResidentSession) -> str:
+    """Place, voice note, contact (the phone masked) and 公开 on one line; only what the
+    resident gave, so a screen with nothing more to show keeps its room for the content."""
+    parts = [f"地点：{session.place}"] if session.place else []
+    if session.voice is not None:
+        parts.append(f"录音{round(session.voice.seconds)}秒")
+    if session.contact_phone or session.contact_name:
+        contact = mask_phone(session.contact_phone) if session.contact_phone else ""
+        parts.append("联系：" + " ".join(p for p in (session.contact_name, contact) if p))
+    if session.public:
+        parts.append("公开")
+    return "；".join(parts)
