@@ -10,8 +10,10 @@ setup:
 run: setup
 	$(PY) -m shuoshi run $(if $(CONFIG),--config $(CONFIG))
 
+# Two workers, each taking whole modules (their fixtures are made once): the UI tests
+# spend most of their time waiting for a screen to settle, the others use the CPU meanwhile.
 test: setup
-	$(PY) -m pytest -q tests --ignore=tests/bench
+	$(PY) -m pytest -q -n 2 --dist loadscope tests --ignore=tests/bench
 
 lint: setup
 	$(VENV)/bin/ruff check kiosk device sync server demo shuoshi assets tests

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import select
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 XVFB_START_TIMEOUT_S = 10.0
 
@@ -16,32 +17,26 @@ class XvfbError(RuntimeError):
     pass
 
 
-def _free_display() -> int:
-    for number in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
-            f"/tmp/.X{number}-lock"
-        ).exists():
-            return number
-    raise XvfbError("no free X display number between :90 and :199")
-
-
 @contextmanager
 def virtual_display(width: int = 800, height: int = 480) -> Iterator[str]:
     """Start Xvfb, yield its DISPLAY value, stop it afterwards."""
     if shutil.which("Xvfb") is None:
         raise XvfbError("Xvfb is not installed; run: sudo apt install xvfb")
-    number = _free_display()
-    proc = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    socket = Path(f"/tmp/.X11-unix/X{number}")
-    deadline = time.monotonic() + XVFB_START_TIMEOUT_S
-    while not socket.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise XvfbError(f"Xvfb :{number} did not start")
-        time.sleep(0.05)
+    # Xvfb picks a free display number itself and writes it to the pipe (-displayfd): two
+    # processes starting displays at once never reach for the same number.
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{width}x{height}x24",
+             "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
+        )
+    finally:
+        os.close(write_end)
+    try:
+        number = _read_display(read_end, proc)
+    finally:
+        os.close(read_end)
     try:
         yield f":{number}"
     finally:
@@ -50,3 +45,17 @@ def virtual_display(width: int = 800, height: int = 480) -> Iterator[str]:
             proc.wait(5)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _read_display(pipe: int, proc: subprocess.Popen[bytes]) -> int:
+    """The display number Xvfb writes once it accepts connections."""
+    deadline = time.monotonic() + XVFB_START_TIMEOUT_S
+    got = b""
+    while not got.endswith(b"\n"):
+        ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(pipe, 16) if ready else b""
+        if not chunk:
+            proc.kill()
+            raise XvfbError("Xvfb did not start")
+        got += chunk
+    return int(got)
