@@ -47,6 +47,25 @@ def shuoshi(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
                           text=True, timeout=timeout, env=env, cwd=cwd or REPO, check=False)
 
 
+def kiosk_toml(folder: Path, *, speech_backend: str | None = "silent",
+               **sections: str) -> Path:
+    """``folder/kiosk.toml``: kiosk 0042 with every file under ``folder``, a server on a
+    closed port, the silent voice (None: the default engine); ``sections`` add lines to a
+    section, e.g. ``microphone='kind = "none"'``."""
+    lines = {"hall": 'kiosk_code = "0042"', "store": f'path = "{folder}/kiosk.db"',
+             "sync": f'server_url = "http://127.0.0.1:{free_port()}"',
+             "printer": f'out_dir = "{folder}/receipts"',
+             "speech": f'out_dir = "{folder}/speech"'}
+    if speech_backend is not None:
+        lines["speech"] += f'\nbackend = "{speech_backend}"'
+    for name, extra in sections.items():
+        lines[name] = f"{lines.get(name, '')}\n{extra}".strip()
+    path = folder / "kiosk.toml"
+    path.write_text("".join(f"[{name}]\n{text}\n" for name, text in lines.items()),
+                    encoding="utf-8")
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

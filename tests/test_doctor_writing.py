@@ -5,25 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import REPO, free_port, shuoshi
+from tests.conftest import REPO, kiosk_toml, shuoshi
 
 
 def _config(tmp_path: Path, writing: str) -> str:
-    path = tmp_path / "kiosk.toml"
-    path.write_text(f"""
-[store]
-path = "{tmp_path}/kiosk.db"
-[sync]
-server_url = "http://127.0.0.1:{free_port()}"
-[printer]
-out_dir = "{tmp_path}/receipts"
-[speech]
-backend = "silent"
-out_dir = "{tmp_path}/speech"
-[input]
-{writing}
-""", encoding="utf-8")
-    return str(path)
+    return str(kiosk_toml(tmp_path, input=writing))
 
 
 def _lines(stdout: str) -> list[str]:

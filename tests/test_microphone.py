@@ -28,7 +28,7 @@ from device.microphone import (
     read_as_capture,
 )
 from kiosk.config import MicrophoneConfig
-from tests.conftest import free_port, shuoshi
+from tests.conftest import kiosk_toml, shuoshi
 
 CARD = "card 1: Device [USB PnP Sound Device], device 0: USB Audio [USB Audio]"
 
@@ -273,21 +273,7 @@ def test_level_is_zero_for_silence_and_high_for_speech_loudness() -> None:
 
 
 def _doctor_config(tmp_path: Path, microphone: str) -> str:
-    path = tmp_path / "kiosk.toml"
-    path.write_text(f"""
-[store]
-path = "{tmp_path}/kiosk.db"
-[sync]
-server_url = "http://127.0.0.1:{free_port()}"
-[printer]
-out_dir = "{tmp_path}/receipts"
-[speech]
-backend = "silent"
-out_dir = "{tmp_path}/speech"
-[microphone]
-{microphone}
-""", encoding="utf-8")
-    return str(path)
+    return str(kiosk_toml(tmp_path, microphone=microphone))
 
 
 def _microphone_line(stdout: str) -> str:

@@ -17,7 +17,7 @@ from kiosk.wiring import build_print_worker, hall_info
 from sync.client import SyncSettings, SyncWorker
 from sync.outbox import CHECKPOINT_DUE
 from sync.store import Store, SubmissionDraft
-from tests.conftest import CentralServer, shuoshi, sync_worker
+from tests.conftest import CentralServer, kiosk_toml, shuoshi, sync_worker
 
 NAME, PHONE = "张秀英", "13987654321"
 SECRETS = (NAME.encode(), PHONE.encode())
@@ -102,19 +102,7 @@ def test_a_reader_holding_the_wal_delays_the_purge_to_the_next_round(
 
 @pytest.mark.skipif(not FONT.exists(), reason="CJK font not installed")
 def test_the_receipt_shows_the_phone_masked_and_never_the_name(tmp_path: Path) -> None:
-    config = tmp_path / "kiosk.toml"
-    config.write_text(f"""
-[hall]
-kiosk_code = "0042"
-[store]
-path = "{tmp_path}/kiosk.db"
-[printer]
-out_dir = "{tmp_path}/receipts"
-[speech]
-backend = "silent"
-out_dir = "{tmp_path}/speech"
-""", encoding="utf-8")
-    cfg = load_config(config)
+    cfg = load_config(kiosk_toml(tmp_path))
     speech = make_speech_service("silent", voice="cmn", rate=130, volume=1.0,
                                  work_dir=tmp_path / "w", out_dir=tmp_path / "speech")
     worker = build_print_worker(cfg, FONT)

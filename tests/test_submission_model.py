@@ -31,7 +31,7 @@ from sync.contract.ticket import make_ticket
 from sync.files import sha256_of, write_durably
 from sync.models import Submission
 from sync.store import Store, SubmissionDraft, as_wire
-from tests.conftest import CentralServer, drain, sync_worker
+from tests.conftest import CentralServer, drain, kiosk_toml, sync_worker
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 GOOD = SubmissionDraft("环境卫生", "楼道里堆满了杂物", place="3栋2单元",
@@ -53,19 +53,7 @@ class Kiosk:
 
 
 def _printer_and_speech(tmp_path: Path) -> tuple[PrintWorker, SpeechService, Any]:
-    config = tmp_path / "kiosk.toml"
-    config.write_text(f"""
-[hall]
-kiosk_code = "0042"
-[store]
-path = "{tmp_path}/kiosk.db"
-[printer]
-out_dir = "{tmp_path}/receipts"
-[speech]
-backend = "silent"
-out_dir = "{tmp_path}/speech"
-""", encoding="utf-8")
-    cfg = load_config(config)
+    cfg = load_config(kiosk_toml(tmp_path))
     speech = make_speech_service("silent", voice="cmn", rate=130, volume=1.0,
                                  work_dir=tmp_path / "w", out_dir=tmp_path / "speech")
     return build_print_worker(cfg, FONT), speech, cfg
