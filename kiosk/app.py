@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.input.motionevent import MotionEvent
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
@@ -21,6 +20,7 @@ from kiosk.idle import IdleGuard
 from kiosk.intake import SubmissionNotSaved
 from kiosk.kivy_setup import fill_the_screen
 from kiosk.lookup import LookupOutcome, LookupResult
+from kiosk.root import KioskRoot
 from kiosk.services import KioskServices
 from kiosk.session import (
     MESSAGES,
@@ -43,15 +43,6 @@ RENDERED_APART_WAIT_S = 8.0
 """On a first start a prompt not yet rendered by the other process is waited for this long
 (the home greeting, the first it renders, comes a second or two late) before the speech
 worker renders it itself."""
-
-
-class KioskRoot(ScreenManager):
-    """The screens; every touch goes past the idle guard, which may drop it."""
-
-    def on_touch_down(self, touch: MotionEvent) -> bool:
-        if not App.get_running_app().idle.touched():
-            return True
-        return bool(super().on_touch_down(touch))
 
 
 class KioskApp(DetailsFlow, App):
@@ -113,23 +104,16 @@ class KioskApp(DetailsFlow, App):
         Clock.schedule_interval(lambda _dt: self.idle.tick(), 0.25)
 
         def home_shown() -> None:
-            from kiosk.screens.ask import AskScreen
             from kiosk.screens.category import CategoryScreen
             from kiosk.screens.confirm import ConfirmScreen
             from kiosk.screens.done import DoneScreen
             from kiosk.screens.lookup import LookupScreen
-            from kiosk.screens.phone import PhoneScreen
             from kiosk.screens.phrase import PhraseScreen
             from kiosk.screens.status import StatusScreen
-            from kiosk.screens.voice import VoiceScreen
-            from kiosk.screens.write import WriteScreen
 
             for screen in (CategoryScreen(name="category"), PhraseScreen(name="phrase"),
                            ConfirmScreen(name="confirm"), DoneScreen(name="done"),
-                           LookupScreen(name="lookup"), StatusScreen(name="status"),
-                           PhoneScreen(name="phone"), WriteScreen(name="write"),
-                           VoiceScreen(name="voice"),
-                           *(AskScreen(name=name) for name in ASK_SCREENS)):
+                           LookupScreen(name="lookup"), StatusScreen(name="status")):
                 self.root.add_widget(screen)
             self._prepare_prompts()
             self.go("home")
@@ -385,7 +369,8 @@ class KioskApp(DetailsFlow, App):
     def start_afresh(self) -> None:
         """Nobody is here any more: forget everything entered and go home, silently."""
         self._close_warning()
-        self.root.get_screen("voice").leave()
+        if self.root.has_screen("voice"):
+            self.root.get_screen("voice").leave()
         self.session.reset()
         self.large_text = False
         self.slow_speech = False
