@@ -99,8 +99,8 @@ class DetailsFlow:
         question = self._questions[name]
         pages = self.root.get_screen(name).choices
         said = [SCREEN_PROMPTS[question.prompt]]
-        if question.explain:
-            said.append(MESSAGES[f"{question.prompt}_explain"])
+        if question.explain:  # a fixed sentence where there is one, else the line itself
+            said.append(MESSAGES.get(f"{question.prompt}_explain", question.explain))
         said.append(page_prompt("", pages.shown(), int(pages.page), int(pages.pages)))
         return said
 
@@ -119,7 +119,7 @@ class DetailsFlow:
 
     def _more_chosen(self, choice: str) -> None:
         if choice in (HANDWRITE, PINYIN):
-            self.write("own_words", "请写下您要说的事", self.session.own_words,
+            self.write("请写下您要说的事", self.session.own_words,
                        self._own_words_written, mode="hand" if choice == HANDWRITE else "pinyin",
                        max_chars=MOST_WORDS)
         elif choice == VOICE:
@@ -137,8 +137,9 @@ class DetailsFlow:
         self.session.set_voice(note)
         self._ask_place()
 
-    def write(self, purpose: str, title: str, text: str, on_done: Callable[[str], None], *,
-              mode: str, max_chars: int) -> None:
+    def write(self, title: str, text: str, on_done: Callable[[str], None], *, mode: str,
+              max_chars: int) -> None:
+        """The write screen (手写 or 拼音) for the own words, a place or a name."""
         self.root.get_screen("write").begin(title, text, on_done, mode=mode,
                                             max_chars=max_chars)
         self._show("write")
@@ -157,7 +158,7 @@ class DetailsFlow:
             self.session.place = ""
             self._ask_contact()
         elif choice == WRITE_PLACE:
-            self.write("place", "请写下地点", self.session.place, self._place_written,
+            self.write("请写下地点", self.session.place, self._place_written,
                        mode="hand", max_chars=MOST_PLACE_CHARS)
         elif choice in self._places.buildings and self._places.units:
             self._ask("unit", Question("unit", f"{choice}的哪个单元？", "",
@@ -200,7 +201,7 @@ class DetailsFlow:
             self.session.contact_name = ""
             self._ask_public()
             return
-        self.write("name", "请写下您的姓名", self.session.contact_name, self._name_written,
+        self.write("请写下您的姓名", self.session.contact_name, self._name_written,
                    mode="hand", max_chars=MOST_NAME_CHARS)
 
     def _name_written(self, text: str) -> None:
