@@ -2,7 +2,7 @@
 records, written durably as a WAV file that goes up with the submission.
 
 The screen drives a ``VoiceRecorder``; the note it gets back is attached at 提交 with
-``Store.attach_voice`` and purged by the outbox once the server holds it.
+the draft (``SubmissionDraft.voice_path``) and purged by the outbox once the server holds it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from device.microphone import (
     Capture,
     Microphone,
     MicrophoneUnavailable,
-    level_of,
+    meter_level,
     microphone_from_config,
     rms_dbfs,
     seconds_of,
@@ -151,9 +151,10 @@ class VoiceRecorder:
                     break
                 chunk = chunk[: limit - len(audio)]
                 audio += chunk
-                self._level = level_of(chunk)
+                db = rms_dbfs(chunk)
+                self._level = meter_level(db)
                 self._bytes = len(audio)
-                heard = heard or rms_dbfs(chunk) >= HEARD_DBFS
+                heard = heard or db >= HEARD_DBFS
                 if len(audio) >= limit:
                     break
         except MicrophoneUnavailable as exc:

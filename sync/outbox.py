@@ -41,16 +41,9 @@ class Outbox:
         self.store = store
 
     def due(self, now: float, limit: int, max_bytes: int = 256_000) -> list[SubmissionIn]:
-        """The oldest entries due for sending, at most ``limit`` and about ``max_bytes``.
-
-        Called at the start of every sync round, so a purge whose checkpoint a reader held
-        up is finished here, on a later round."""
+        """The oldest entries due for sending, at most ``limit`` and about ``max_bytes``."""
         with self.store.session() as s:
-            purge_waiting = s.get(SyncState, CHECKPOINT_DUE) is not None
-            batch = self._due(s, now, limit, max_bytes)
-        if purge_waiting:
-            self.finish_purge()
-        return batch
+            return self._due(s, now, limit, max_bytes)
 
     def _due(self, s: Session, now: float, limit: int, max_bytes: int) -> list[SubmissionIn]:
         rows = s.scalars(
@@ -110,8 +103,8 @@ class Outbox:
         """The server holds these (uuid -> server id): out of the outbox, personal data gone.
 
         Gone from the files too: the WAL keeps the old pages (with names and phones) until a
-        checkpoint, so one follows the commit; if a reader holds it up, ``finish_purge``
-        tries again on the next round (the flag in sync state survives a restart).
+        checkpoint, so one follows the commit; if a reader holds it up, the next sync round
+        calls ``finish_purge`` again (the flag in sync state survives a restart).
         """
         if not acks:
             return

@@ -178,14 +178,6 @@ class Store:
             row = s.scalar(select(Submission).where(Submission.ticket == ticket))
             return _stored(row) if row else None
 
-    def attach_voice(self, sub_uuid: str, path: Path, sha256: str) -> None:
-        """Reference a voice note that is already durably on disk (see sync.files)."""
-        with self.session() as s:
-            row = s.get(Submission, sub_uuid)
-            if row is None:
-                raise KeyError(sub_uuid)
-            row.voice_path, row.voice_sha256 = str(path), sha256
-
     def checkpoint(self) -> bool:
         """Copy the WAL into the database file and empty it (``wal_checkpoint(TRUNCATE)``),
         so rows overwritten since (purged names and phones) are in neither file any more.

@@ -40,11 +40,11 @@ def test_database_from_the_first_release_upgrades_in_place(tmp_path: Path) -> No
 
 def test_acknowledged_submission_drops_personal_data_and_voice(tmp_path: Path) -> None:
     store = Store(tmp_path / "kiosk.db")
+    voice = write_durably(tmp_path / "voice", "note.wav", b"RIFF....WAVEfmt ")
     stored = store.record_submission(
         SubmissionDraft("邻里纠纷", "楼上漏水到楼下", contact_name="李大爷",
-                        contact_phone="13812345678"), "0042")
-    voice = write_durably(tmp_path / "voice", f"{stored.uuid}.wav", b"RIFF....WAVEfmt ")
-    store.attach_voice(stored.uuid, voice, sha256_of(voice))
+                        contact_phone="13812345678", voice_path=voice,
+                        voice_sha256=sha256_of(voice)), "0042")
     Outbox(store).acknowledge({stored.uuid: 7})
     with sqlite3.connect(tmp_path / "kiosk.db") as conn:
         row = conn.execute("SELECT contact_name, contact_phone, masked_phone, voice_path, "

@@ -127,10 +127,10 @@ def test_voice_note_upload_resumes_after_a_cut(
 ) -> None:
     data = _wav(tmp_path / "raw.wav", 3.0)
     store = Store(tmp_path / "k.db")
-    stored = store.record_submission(SubmissionDraft("噪音扰民", "语音留言"), "0042")
-    voice = write_durably(tmp_path / "voice", f"{stored.uuid}.wav", data)
+    voice = write_durably(tmp_path / "voice", "note.wav", data)
     digest = sha256_of(voice)
-    store.attach_voice(stored.uuid, voice, digest)
+    store.record_submission(SubmissionDraft("噪音扰民", "语音留言", voice_path=voice,
+                                            voice_sha256=digest), "0042")
 
     connections = iter(["pass"] * 4 + ["reset"] * 100)  # the network dies mid-upload
     one_per_request = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))

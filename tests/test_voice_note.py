@@ -319,15 +319,18 @@ def test_config_gives_the_recorder_and_its_folder(tmp_path: Path, speech: Path) 
     assert recorder.unavailable_reason() is None
 
 
+RIFF_SHA256 = hashlib.sha256(b"RIFF").hexdigest()
+
+
 def test_start_up_sweeps_notes_nobody_will_send(tmp_path: Path) -> None:
     voice_dir = tmp_path / "voice"
     voice_dir.mkdir()
     store = Store(tmp_path / "kiosk.db")
     try:
-        stored = store.record_submission(SubmissionDraft("环境卫生", "垃圾没人清"), "0042")
         sent = voice_dir / "sent.wav"
         sent.write_bytes(b"RIFF")
-        store.attach_voice(stored.uuid, sent, hashlib.sha256(b"RIFF").hexdigest())
+        store.record_submission(SubmissionDraft("环境卫生", "垃圾没人清", voice_path=sent,
+                                                voice_sha256=RIFF_SHA256), "0042")
         (voice_dir / "walked-away.wav").write_bytes(b"RIFF")  # recorded, never submitted
         (voice_dir / ".cut.wav.abc.part").write_bytes(b"RI")  # the power went mid-write
         assert sweep_voice_dir(voice_dir, referenced_voice_notes(store)) == 2
@@ -339,10 +342,10 @@ def test_start_up_sweeps_notes_nobody_will_send(tmp_path: Path) -> None:
 def test_the_purge_leaves_no_reference_to_the_voice(tmp_path: Path) -> None:
     store = Store(tmp_path / "kiosk.db")
     try:
-        stored = store.record_submission(SubmissionDraft("环境卫生", "垃圾没人清"), "0042")
         note = tmp_path / "note.wav"
         note.write_bytes(b"RIFF")
-        store.attach_voice(stored.uuid, note, hashlib.sha256(b"RIFF").hexdigest())
+        stored = store.record_submission(SubmissionDraft("环境卫生", "垃圾没人清", voice_path=note,
+                                                         voice_sha256=RIFF_SHA256), "0042")
         Outbox(store).acknowledge({stored.uuid: 7})
         with store.session() as s:
             row = s.scalars(select(Submission).where(Submission.uuid == stored.uuid)).one()
@@ -372,9 +375,8 @@ def test_a_voice_note_goes_to_the_server_staff_hear_it_and_the_kiosk_forgets_it(
     try:
         stored = store.record_submission(
             SubmissionDraft("房屋设施与管网", "居民留了语音，请工作人员收听", place="3号楼2单元",
-                            contact_name="王秀兰", contact_phone="13912345678", public=True),
-            "0101")
-        store.attach_voice(stored.uuid, note.path, note.sha256)
+                            contact_name="王秀兰", contact_phone="13912345678", public=True,
+                            voice_path=note.path, voice_sha256=note.sha256), "0101")
         worker = sync_worker(store, console_site.url, console_site.kiosk_keys["0101"],
                              code="0101")
         try:

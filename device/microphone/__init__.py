@@ -13,7 +13,7 @@ from device.microphone.base import (
     seconds_of,
 )
 from device.microphone.factory import MicrophoneSettings, microphone_from_config
-from device.microphone.levels import level_of, rms_dbfs
+from device.microphone.levels import level_of, meter_level, rms_dbfs
 from device.microphone.wav import RealTimePace, WavCapture, WavMicrophone, read_as_capture
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "WavCapture",
     "WavMicrophone",
     "level_of",
+    "meter_level",
     "microphone_from_config",
     "read_as_capture",
     "rms_dbfs",

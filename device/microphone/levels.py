@@ -27,5 +27,9 @@ def rms_dbfs(chunk: bytes) -> float:
 
 def level_of(chunk: bytes) -> float:
     """0..1 on a decibel scale between FLOOR_DBFS and FULL_DBFS, as a meter shows it."""
-    db = rms_dbfs(chunk)
+    return meter_level(rms_dbfs(chunk))
+
+
+def meter_level(db: float) -> float:
+    """A loudness in dBFS as the meter shows it, 0..1."""
     return min(1.0, max(0.0, (db - FLOOR_DBFS) / (FULL_DBFS - FLOOR_DBFS)))
