@@ -116,6 +116,9 @@ class KioskApp(DetailsFlow, App):
                            LookupScreen(name="lookup"), StatusScreen(name="status")):
                 self.root.add_widget(screen)
             self._prepare_prompts()
+            # asking for the microphone may run arecord: done here, not when 说给我听 is shown
+            threading.Thread(target=self.services.voice_offered, name="microphone-check",
+                             daemon=True).start()
             self.go("home")
             if self._on_started is not None:
                 self._on_started(self)
