@@ -74,7 +74,10 @@ class Hanging:
 def _children() -> set[int]:
     pids: set[int] = set()
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        children = (task / "children").read_text().split()
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:  # a thread that ended while the tasks were listed
+            continue
         pids.update(int(pid) for pid in children)
     return pids
 
