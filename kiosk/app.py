@@ -15,11 +15,14 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk.board_flow import BoardFlow
+from kiosk.come_back import ComeBackFlow
 from kiosk.details import ASK_SCREENS, DetailsFlow
 from kiosk.idle import IdleGuard
 from kiosk.intake import SubmissionNotSaved
 from kiosk.kivy_setup import fill_the_screen
 from kiosk.lookup import LookupOutcome, LookupResult
+from kiosk.me_too import MeTooFlow
 from kiosk.root import KioskRoot
 from kiosk.services import KioskServices
 from kiosk.session import (
@@ -38,14 +41,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RESULT_SCREENS = ("done", "status")
+RESULT_SCREENS = ("done", "status", "notices", "services", "schedule")
+"""Screens that are read rather than answered: left alone longer before the idle reset."""
 RENDERED_APART_WAIT_S = 8.0
 """On a first start a prompt not yet rendered by the other process is waited for this long
 (the home greeting, the first it renders, comes a second or two late) before the speech
 worker renders it itself."""
 
 
-class KioskApp(DetailsFlow, App):
+class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
     title = "说事厅"
     sizing = ObjectProperty(None)
     large_text = BooleanProperty(False)
@@ -213,8 +217,8 @@ class KioskApp(DetailsFlow, App):
             return [SCREEN_PROMPTS["confirm"], self.session.read_back(), MESSAGES["confirm_end"]]
         if name in ASK_SCREENS:
             return self.ask_prompt(name)
-        if name == "write":
-            said: list[str] = self.root.get_screen("write").prompt()
+        if callable(getattr(screen, "prompt", None)):  # a screen that knows what to say
+            said: list[str] = screen.prompt()
             return said
         prompt = SCREEN_PROMPTS.get(name)
         return [prompt] if prompt else []
@@ -378,8 +382,6 @@ class KioskApp(DetailsFlow, App):
         self.large_text = False
         self.slow_speech = False
         self._forget_results()
-        self.root.get_screen("lookup").clear()
-        self.root.get_screen("confirm").clear()
         self._lookup_token += 1
         self.root.current = "home"
         self.services.speech.stop()
@@ -387,5 +389,7 @@ class KioskApp(DetailsFlow, App):
         print("IDLE RESET", flush=True)
 
     def _forget_results(self) -> None:
-        self.root.get_screen("done").clear()
-        self.root.get_screen("status").clear()
+        """Every screen that showed something of this resident's forgets it."""
+        for screen in self.root.screens:
+            if callable(getattr(screen, "clear", None)):
+                screen.clear()

@@ -1,7 +1,9 @@
 """The screen manager: every touch goes past the idle guard first, and the screens after the
-phrase are made the first time they are needed."""
+first frame's are made the first time they are needed."""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 from kivy.app import App
 from kivy.input.motionevent import MotionEvent
@@ -11,8 +13,8 @@ from kiosk.details import ASK_SCREENS
 
 
 class KioskRoot(ScreenManager):
-    """The screens; every touch goes past the idle guard, which may drop it. The screens
-    after the phrase are made the first time they are needed (the kiosk starts smaller)."""
+    """The screens; every touch goes past the idle guard, which may drop it. Screens named in
+    ``MADE_ON_FIRST_USE`` are made the first time they are needed (the kiosk starts smaller)."""
 
     def on_touch_down(self, touch: MotionEvent) -> bool:
         if not App.get_running_app().idle.touched():
@@ -21,26 +23,21 @@ class KioskRoot(ScreenManager):
 
     def get_screen(self, name: str) -> Screen:
         if not self.has_screen(name) and name in MADE_ON_FIRST_USE:
-            self.add_widget(_make_screen(name))
+            module, cls = MADE_ON_FIRST_USE[name]
+            self.add_widget(getattr(import_module(module), cls)(name=name))
         return super().get_screen(name)
 
 
-MADE_ON_FIRST_USE = ("phone", "write", "voice", *ASK_SCREENS)
-
-
-def _make_screen(name: str) -> Screen:
-    if name == "phone":
-        from kiosk.screens.phone import PhoneScreen
-
-        return PhoneScreen(name=name)
-    if name == "write":
-        from kiosk.screens.write import WriteScreen
-
-        return WriteScreen(name=name)
-    if name == "voice":
-        from kiosk.screens.voice import VoiceScreen
-
-        return VoiceScreen(name=name)
-    from kiosk.screens.ask import AskScreen
-
-    return AskScreen(name=name)
+MADE_ON_FIRST_USE: dict[str, tuple[str, str]] = {
+    "phone": ("kiosk.screens.phone", "PhoneScreen"),
+    "write": ("kiosk.screens.write", "WriteScreen"),
+    "voice": ("kiosk.screens.voice", "VoiceScreen"),
+    **{name: ("kiosk.screens.ask", "AskScreen") for name in ASK_SCREENS},
+    # coming back (查事, 评事, 附议) and the hall's information (公示栏, 便民服务, 说事日程)
+    "rate": ("kiosk.screens.rate", "RateScreen"),
+    "support": ("kiosk.screens.support", "SupportScreen"),
+    "notices": ("kiosk.screens.notices", "NoticesScreen"),
+    "services": ("kiosk.screens.services", "ServicesScreen"),
+    "schedule": ("kiosk.screens.schedule", "ScheduleScreen"),
+}
+"""Screen name → (module, class)."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -44,6 +44,14 @@ STEP_LABELS: dict[Step, str] = {
 }
 
 Channel = Literal["kiosk", "staff_in_person", "staff_phone", "staff_written"]
+
+AffairClass = Literal["major", "minor", "private"]
+AFFAIR_LABELS: dict[str, str] = {"major": "大事", "minor": "小事", "private": "私事"}
+"""三事分流: what 理事 classed the issue as."""
+OutcomeClass = Literal["immediate", "promised", "shelved", "suggestion"]
+OUTCOME_LABELS: dict[str, str] = {"immediate": "即办件", "promised": "承诺件", "shelved": "搁置件",
+                                  "suggestion": "建议件"}
+"""How 议事 decided to handle it; a 承诺件 has a promised date."""
 
 
 class _Wire(BaseModel):
@@ -126,7 +134,45 @@ class PushResponse(_Wire):
     results: list[ItemResult]
 
 
-class StatusUpdate(_Wire):
+RatingScore = Literal["satisfied", "fair", "unsatisfied"]
+"""满意, 基本满意, 不满意."""
+SCORE_LABELS: dict[str, str] = {"satisfied": "满意", "fair": "基本满意", "unsatisfied": "不满意"}
+RATABLE_FROM = Step.ACT
+"""评事: an issue may be rated once it has reached 办事."""
+
+
+class StepReached(_Wire):
+    step: Step
+    at: datetime
+
+
+class TicketStory(_Wire):
+    """Everything a resident may learn about their issue at the kiosk (查事): what it was,
+    the date each step was reached, how it was classed and decided, who handles it, staff's
+    reply (``note``, in full), how many neighbours support it (附议), and its latest rating.
+    Never the contact details. Every field has a default, so an older peer's reply reads."""
+
+    description: str = ""
+    place: str = ""
+    steps: list[StepReached] = Field(default_factory=list)
+    """The date each step was first reached, in step order (说事 at least)."""
+    affair_class: AffairClass | None = None
+    outcome_class: OutcomeClass | None = None
+    promised_date: date | None = None
+    """Set for a 承诺件: the date the centre promised it done."""
+    responsible: str = ""
+    """Who handles it (a department or a staff member's title, never a phone number)."""
+    public: bool = False
+    supporters: int = 0
+    """Residents who said 附议 ("me too") on it."""
+    rating: RatingScore | None = None
+    """The latest rating (评事) of this ticket; a later rating replaces an earlier one."""
+
+
+class StatusUpdate(TicketStory):
+    """A ``status`` change of the feed: sent to the kiosk that took the ticket whenever its
+    story changes (a step, 附议, a rating), so that kiosk can tell it while offline."""
+
     seq: int
     ticket: str
     uuid: uuid.UUID
@@ -135,7 +181,9 @@ class StatusUpdate(_Wire):
     changed_at: datetime
 
 
-ChangeKind = Literal["status", "notice", "category", "schedule", "directory"]
+ChangeKind = Literal["status", "notice", "category", "schedule", "directory", "public_issue"]
+"""``public_issue``: an open issue of the kiosk's community its resident made 公开, offered for
+附议 (key = its ticket, body = PublicIssue); deleted once it reaches 评事."""
 
 
 class Change(_Wire):
@@ -182,7 +230,10 @@ class SetStatusRequest(_Wire):
     note: str = Field(default="", max_length=500)
 
 
-class TicketStatus(_Wire):
+class TicketStatus(TicketStory):
+    """``GET /api/v1/tickets/{ticket}``: the story of a ticket. Asked with the ticket of a
+    附议 receipt, it answers about the issue supported (``ticket`` is that issue's)."""
+
     ticket: str
     category: str
     step: Step
@@ -190,20 +241,68 @@ class TicketStatus(_Wire):
     changed_at: datetime
 
 
-RatingScore = Literal["satisfied", "fair", "unsatisfied"]
-"""满意, 基本满意, 不满意."""
+RatingChannel = Literal["kiosk", "phone"]
+"""Where the rating was given: at the kiosk's screen, or to staff in a 回访 call."""
 
 
 class RatingIn(_Wire):
     """A resident's rating of how an issue was handled (评事), sent by a kiosk to
-    ``POST /api/v1/ratings``; sending the same ``uuid`` again changes nothing."""
+    ``POST /api/v1/ratings``; sending the same ``uuid`` again changes nothing. A later rating
+    of the same ticket replaces the earlier one (the 满意率 counts each ticket's latest).
+    Refused (409) for a ticket not yet at 办事."""
 
     uuid: uuid.UUID
     ticket: str
     score: RatingScore
+    reasons: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=6)
+    """Reason phrases chosen or said (e.g. 办得快, 没人回复); may be empty."""
+    channel: RatingChannel = "kiosk"
     created_at: datetime
 
     @field_validator("ticket")
+    @classmethod
+    def _ticket_checks(cls, value: str) -> str:
+        if not is_valid_ticket(value) or not value.isdigit():
+            raise ValueError("not a valid 10-digit ticket number")
+        return value
+
+
+class PublicIssue(_Wire):
+    """Body of a ``public_issue`` change: what a kiosk shows when offering 附议. No contact."""
+
+    ticket: str
+    category: str
+    description: str
+    place: str = ""
+    step: Step
+    supporters: int = 0
+    created_at: datetime
+
+
+class SupportIn(_Wire):
+    """附议 ("me too"): a resident supports an open public issue instead of raising it again,
+    sent to ``POST /api/v1/supports``; the same ``uuid`` again changes nothing. It has a
+    receipt of its own (``support_ticket``, numbered like a submission's); contact details
+    are optional and purged from the kiosk once acknowledged."""
+
+    uuid: uuid.UUID
+    ticket: str
+    """The issue supported."""
+    support_ticket: str
+    kiosk_code: str = Field(pattern=r"^[0-9]{4}$")
+    contact_name: str | None = Field(default=None, max_length=50)
+    contact_phone: str | None = Field(default=None, max_length=20)
+    created_at: datetime
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone_checks(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_phone(value):
+            raise ValueError("not a mobile (11 digits from 1) or landline (7 to 12 digits) number")
+        return value
+
+    @field_validator("ticket", "support_ticket")
     @classmethod
     def _ticket_checks(cls, value: str) -> str:
         if not is_valid_ticket(value) or not value.isdigit():
