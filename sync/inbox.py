@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from sync.contract.protocol import Change, StatusUpdate
-from sync.models import CatalogEntry, Submission, SyncCursor
+from sync.models import CatalogEntry, Submission, SyncCursor, SyncState
 from sync.store import Store
 
 CHANGES_CURSOR = "changes"
+LAST_SUCCESS = "last_success"
+"""Sync state: when the last round (push and pull) succeeded, ISO 8601 with offset."""
 
 
 class Inbox:
@@ -52,6 +55,18 @@ class Inbox:
             elif cursor > current.value:
                 current.value = cursor
         return applied
+
+    def last_pulled_at(self) -> datetime | None:
+        """When the sync worker last finished a whole round with the server (its pull
+        included): how old the catalog is. None if it never has."""
+        with self.store.session() as s:
+            row = s.get(SyncState, LAST_SUCCESS)
+        if row is None or not row.value:
+            return None
+        try:
+            return datetime.fromisoformat(row.value)
+        except ValueError:
+            return None
 
     def catalog(self, kind: str) -> list[dict[str, object]]:
         with self.store.session() as s:
