@@ -7,7 +7,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -239,6 +239,12 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
     def choose_category(self, name: str) -> None:
         phrases = self._categories.get(name, [])
         self.session.choose_category(name, phrases)
+        if not self.offer_support(name):  # 附议 first where neighbours said it already
+            self.continue_category(name)
+
+    def continue_category(self, name: str) -> None:
+        """The phrases of the category chosen, or the resident's own words."""
+        phrases = self._categories.get(name, [])
         if name == OTHER or not phrases:
             self.begin_details()
             return
@@ -266,10 +272,17 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
             self.go("category")
 
     def submit(self) -> None:
-        confirm = self.root.get_screen("confirm")
-        if confirm.busy:
+        self.store_and_hand_over(self.root.get_screen("confirm"),
+                                 lambda: self.services.intake.submit(self.session.draft()).ticket,
+                                 "SUBMITTED")
+
+    def store_and_hand_over(self, screen: Any, store: Callable[[], str], event: str) -> None:
+        """提交 on ``screen`` (a submission, a 附议): ``store`` stores it durably, queues its
+        receipt, says the number and returns the ticket; then the done screen shows it.
+        Refused (SubmissionNotSaved): nothing was stored, ``screen`` says why and keeps all."""
+        if screen.busy:
             return
-        confirm.busy = True
+        screen.busy = True
         speech = self.services.speech
         speech.stop()
         self._echo = None
@@ -277,21 +290,21 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
         # Stored durably here, before the done screen or the receipt; a SQLite commit is
         # milliseconds, so it stays on the UI thread and the order is plain to see.
         try:
-            stored = self.services.intake.submit(self.session.draft())
+            ticket = store()
         except SubmissionNotSaved as refused:  # nothing stored; what was entered stays
-            confirm.busy = False
-            confirm.message = refused.message
+            screen.busy = False
+            screen.message = refused.message
             self.speak_screen(refused.message)
             print(f"NOT SAVED {refused.reason}", flush=True)
             return
         self._last_said = self.services.intake.last_announcement
         self.spoken.extend(self._last_said)
-        print(f"SUBMITTED {stored.ticket}", flush=True)
+        print(f"{event} {ticket}", flush=True)
         self.session.voice = None  # the store holds the recording now: not deleted with the rest
         self.session.reset()
         printable = self.services.intake.printer_report.state.can_print
         self.root.get_screen("done").show_ticket(
-            stored.ticket, "请取走回执，凭号码或扫码查询进度" if printable
+            ticket, "请取走回执，凭号码或扫码查询进度" if printable
             else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打")
         self._lookup_token += 1
         self.root.current = "done"

@@ -57,6 +57,8 @@ class DetailsFlow:
 
     session: ResidentSession
     root: Any
+    confirm_support: Callable[[], None]
+    """附议 (kiosk.me_too): asks only for a phone, then confirms the support."""
 
     def _details_init(self, places: PlacesConfig, voice_offered: Callable[[], bool]) -> None:
         self._places = places
@@ -156,7 +158,7 @@ class DetailsFlow:
     def _place_chosen(self, choice: str) -> None:
         if choice == NO_PLACE:
             self.session.place = ""
-            self._ask_contact()
+            self.ask_contact()
         elif choice == WRITE_PLACE:
             self.write("请写下地点", self.session.place, self._place_written,
                        mode="hand", max_chars=MOST_PLACE_CHARS)
@@ -166,19 +168,19 @@ class DetailsFlow:
                                        lambda unit: self._unit_chosen(choice, unit)))
         else:
             self.session.place = choice
-            self._ask_contact()
+            self.ask_contact()
 
     def _unit_chosen(self, building: str, unit: str) -> None:
         self.session.place = building if unit == WHOLE_BUILDING else f"{building}{unit}"
-        self._ask_contact()
+        self.ask_contact()
 
     def _place_written(self, text: str) -> None:
         self.session.place = text.strip()
-        self._ask_contact()
+        self.ask_contact()
 
     # ---- 3. how to reach you ----
 
-    def _ask_contact(self) -> None:
+    def ask_contact(self) -> None:
         self._ask("contact", Question("contact", "留个电话，方便工作人员回访您",
                                       "电话只用于回访；回执上隐去中间四位；送到街道后本机即删除",
                                       [GIVE_PHONE, ANONYMOUS], self._contact_chosen))
@@ -186,13 +188,19 @@ class DetailsFlow:
     def _contact_chosen(self, choice: str) -> None:
         if choice == ANONYMOUS:
             self.session.contact_phone = self.session.contact_name = ""
-            self._ask_public()
+            if self.session.supporting is not None:
+                self.confirm_support()
+            else:
+                self._ask_public()
             return
         self.root.get_screen("phone").begin(self.session.contact_phone)
         self._show("phone")
 
     def phone_given(self, digits: str) -> None:
         self.session.contact_phone = digits
+        if self.session.supporting is not None:
+            self.confirm_support()
+            return
         self._ask("name", Question("name", "留下您的姓名吗？", "姓名只给工作人员回访时用",
                                    [WRITE_NAME, NO_NAME], self._name_chosen))
 

@@ -36,6 +36,7 @@ MADE_ON_FIRST_USE: dict[str, tuple[str, str]] = {
     # coming back (查事, 评事, 附议) and the hall's information (公示栏, 便民服务, 说事日程)
     "rate": ("kiosk.screens.rate", "RateScreen"),
     "support": ("kiosk.screens.support", "SupportScreen"),
+    "support_confirm": ("kiosk.screens.support", "SupportConfirmScreen"),
     "notices": ("kiosk.screens.notices", "NoticesScreen"),
     "services": ("kiosk.screens.services", "ServicesScreen"),
     "schedule": ("kiosk.screens.schedule", "ScheduleScreen"),

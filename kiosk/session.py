@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assets import ASSETS_DIR
-from sync.contract.protocol import STEP_LABELS, Step
+from sync.contract.protocol import STEP_LABELS, PublicIssue, Step
 from sync.privacy import mask_phone
 
 if TYPE_CHECKING:  # sync.store brings SQLAlchemy, which the first frame does not need
@@ -39,6 +39,8 @@ class ResidentSession:
     public: bool = False
     """公开: neighbours may see it (and 附议); private unless the resident says so."""
     voice: VoiceNote | None = None
+    supporting: PublicIssue | None = None
+    """附议: the open public issue this resident supports instead of raising it again."""
 
     def reset(self) -> None:
         if self.voice is not None:
@@ -47,6 +49,7 @@ class ResidentSession:
         self.contact_name = self.contact_phone = ""
         self.public = False
         self.voice = None
+        self.supporting = None
 
     @property
     def is_empty(self) -> bool:
