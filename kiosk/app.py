@@ -302,10 +302,13 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
         print(f"{event} {ticket}", flush=True)
         self.session.voice = None  # the store holds the recording now: not deleted with the rest
         self.session.reset()
-        printable = self.services.intake.printer_report.state.can_print
+        from kiosk.receipt_code import receipt_code
+
+        intake = self.services.intake
         self.root.get_screen("done").show_ticket(
-            ticket, "请取走回执，凭号码或扫码查询进度" if printable
-            else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打")
+            ticket, "请取走回执，凭号码或扫码查询进度" if intake.printer_report.state.can_print
+            else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打",
+            receipt_code(ticket, intake.hall.status_url))  # the same QR as on the receipt
         self._lookup_token += 1
         self.root.current = "done"
 

@@ -34,3 +34,9 @@ def ticket_from_scan(payload: str) -> str | None:
                   *(v for _k, v in parse_qsl(parts.query) if _BARE.fullmatch(v))]
     valid = {c for c in candidates if is_valid_ticket(c)}
     return valid.pop() if len(valid) == 1 else None
+
+
+def receipt_code(ticket: str, status_url: str) -> str:
+    """What a receipt's QR holds: the hall's status URL with the ticket (a phone opens it, the
+    kiosk's scanner reads it), or the bare ticket where the hall has no URL."""
+    return status_url.replace("{ticket}", ticket) if status_url else ticket

@@ -30,3 +30,14 @@ def test_a_receipt_code_gives_its_ticket(payload: str) -> None:
 ])
 def test_anything_else_is_not_a_receipt(payload: str) -> None:
     assert ticket_from_scan(payload) is None
+
+
+@pytest.mark.parametrize("status_url", [
+    "", "https://shuoshi.example.gov.cn/t/{ticket}", "http://10.1.2.3:8080/s?ticket={ticket}",
+])
+def test_what_a_receipt_holds_reads_back_as_its_ticket(status_url: str) -> None:
+    from kiosk.receipt_code import receipt_code
+
+    code = receipt_code(TICKET, status_url)
+    assert (code == TICKET) == (not status_url)
+    assert ticket_from_scan(code) == TICKET

@@ -16,11 +16,13 @@ class DoneScreen(Screen):
     note = StringProperty("")
     qr_texture = ObjectProperty(None, allownone=True)
 
-    def show_ticket(self, ticket: str, note: str) -> None:
+    def show_ticket(self, ticket: str, note: str, code: str = "") -> None:
+        """``code``: what the QR holds (the receipt's, see kiosk.receipt_code); the ticket if
+        not given."""
         self.ticket = group(ticket)
         self.note = note
         png = BytesIO()
-        qrcode.make(ticket, box_size=8, border=2).save(png, format="PNG")
+        qrcode.make(code or ticket, box_size=8, border=2).save(png, format="PNG")
         png.seek(0)
         self.qr_texture = CoreImage(png, ext="png").texture
 
