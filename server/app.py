@@ -13,7 +13,16 @@ from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from server import attachments, console, open311, operations, ratings, staff, tickets
+from server import (
+    attachments,
+    console,
+    open311,
+    operations,
+    ratings,
+    staff,
+    supports,
+    tickets,
+)
 from server.auth import KioskCode, SignedBy, SignedKiosk
 from server.db import (
     CentralSubmission,
@@ -27,6 +36,7 @@ from server.db import (
 from server.deps import Every, install_transactions, now_iso, transaction
 from server.feed import CHANGES_FOR_KIOSK
 from server.limits import BodyLimit
+from server.story import offer_public_issue
 from sync.contract.protocol import (
     API_PREFIX,
     Change,
@@ -123,6 +133,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     app.include_router(staff.router)
     app.include_router(tickets.router)
     app.include_router(ratings.router)
+    app.include_router(supports.router)
     app.include_router(attachments.router)
     app.include_router(console.router)
     app.include_router(open311.router)
@@ -186,6 +197,7 @@ def _accept_batch(db: Session, items: list[SubmissionIn], kiosk: str) -> list[It
         inserted = set(db.scalars(
             insert_or_nothing(db, CentralSubmission).returning(CentralSubmission.uuid),
             [belongs[u] for u in sorted(belongs)]))
+        _offer_public(db, [u for u in sorted(inserted) if belongs[u]["public"]])
     stored = {sub_uuid: sub_id for sub_uuid, sub_id in db.execute(
         select(CentralSubmission.uuid, CentralSubmission.id)
         .where(CentralSubmission.uuid.in_([str(i.uuid) for i in items])))}
@@ -206,6 +218,15 @@ def _accept_batch(db: Session, items: list[SubmissionIn], kiosk: str) -> list[It
                                   reason=reason,
                                   server_id=None if outcome == "rejected" else stored[sub_uuid]))
     return results
+
+
+def _offer_public(db: Session, uuids: list[str]) -> None:
+    """Issues just received that their residents made 公开: offered for 附议 in their
+    community."""
+    if uuids:
+        for sub in db.scalars(select(CentralSubmission).where(CentralSubmission.uuid.in_(uuids))
+                              .order_by(CentralSubmission.id)):
+            offer_public_issue(db, sub)
 
 
 def _row_of(item: SubmissionIn, community: str | None) -> dict[str, object]:

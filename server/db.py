@@ -181,6 +181,27 @@ class Rating(ServerBase):
     kiosk_code: Mapped[str] = mapped_column(String(4))
     score: Mapped[str]  # "satisfied" 满意, "fair" 基本满意, "unsatisfied" 不满意
     created_at: Mapped[str]
+    # Added in 0005. A later rating of the same ticket replaces an earlier one (by created_at).
+    reasons: Mapped[str] = mapped_column(default="[]", server_default="[]")
+    """The reason phrases chosen or said, as a JSON list of strings."""
+    channel: Mapped[str] = mapped_column(default="kiosk", server_default="kiosk")
+    """"kiosk" (at the kiosk's screen) or "phone" (told to staff in a 回访 call)."""
+
+
+class Support(ServerBase):
+    """附议 ("me too"): a resident's support of a public issue, with a receipt of its own."""
+
+    __tablename__ = "supports"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(10), index=True)
+    """The issue supported."""
+    support_ticket: Mapped[str] = mapped_column(String(10), unique=True)
+    kiosk_code: Mapped[str] = mapped_column(String(4))
+    contact_name: Mapped[str | None]
+    contact_phone: Mapped[str | None]
+    created_at: Mapped[str]
+    received_at: Mapped[str]
 
 
 class PublishedContent(ServerBase):

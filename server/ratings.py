@@ -1,6 +1,13 @@
-"""Residents' ratings (评事: 满意 / 基本满意 / 不满意), sent by a kiosk; they make the 满意率."""
+"""Residents' ratings (评事: 满意 / 基本满意 / 不满意), sent by a kiosk; they make the 满意率.
+
+An issue may be rated once it has reached 办事 (RATABLE_FROM). A later rating of the same
+ticket replaces the earlier one: all are kept, the 满意率 and the story count the latest
+(server.story.LATEST_RATING_FIRST).
+"""
 
 from __future__ import annotations
+
+import json
 
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
@@ -9,7 +16,8 @@ from sqlalchemy.orm import Session
 from server.auth import KioskCode
 from server.db import CentralSubmission, Kiosk, Rating, insert_or_nothing
 from server.deps import Db
-from sync.contract.protocol import API_PREFIX, RatingIn
+from server.story import tell_taking_kiosk
+from sync.contract.protocol import API_PREFIX, RATABLE_FROM, RatingIn, Step
 
 router = APIRouter(prefix=API_PREFIX)
 
@@ -28,12 +36,18 @@ def rate(rating: RatingIn, db: Db, kiosk: KioskCode) -> dict[str, str]:
         raise HTTPException(status_code=404, detail=f"no submission with ticket {rating.ticket}")
     if not _may_rate(db, kiosk, sub):
         raise HTTPException(status_code=403, detail="ticket belongs to another community")
+    if Step(sub.step).number < RATABLE_FROM.number:
+        raise HTTPException(status_code=409, detail=(
+            f"ticket {sub.ticket} is at {Step(sub.step).label}: it can be rated once it has "
+            f"reached {RATABLE_FROM.label}"))
     # Two sends of one rating at once (PostgreSQL): the second inserts nothing, not an error.
     inserted = db.execute(insert_or_nothing(db, Rating).values(
         uuid=str(rating.uuid), ticket=rating.ticket, kiosk_code=kiosk, score=rating.score,
+        reasons=json.dumps(rating.reasons, ensure_ascii=False), channel=rating.channel,
         created_at=rating.created_at.isoformat(timespec="seconds")))
     if inserted.rowcount == 0:  # type: ignore[attr-defined]
         return _duplicate(db, rating, kiosk)
+    tell_taking_kiosk(db, sub)
     return {"status": "accepted"}
 
 

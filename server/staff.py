@@ -14,7 +14,8 @@ from server.content import MAX_KEY_LENGTH, ContentKind
 from server.db import Community, Kiosk, QuarantineRecord
 from server.deps import Db
 from server.steps import set_step
-from server.tickets import by_ticket, status_of
+from server.story import story_of
+from server.tickets import by_ticket
 from sync.contract.protocol import API_PREFIX, SetStatusRequest, TicketStatus
 
 router = APIRouter(prefix=f"{API_PREFIX}/staff", dependencies=[StaffOnly])
@@ -26,7 +27,7 @@ def set_status(ticket: str, change: SetStatusRequest, db: Db, caller: Caller) ->
     if not caller.may_handle(sub.community_code):
         raise HTTPException(status_code=403, detail="ticket of another community")
     set_step(db, sub, change.step, change.note, staff=caller.username)
-    return status_of(sub)
+    return story_of(db, sub)
 
 
 def _own_scope(caller: StaffCaller, community: str | None) -> None:

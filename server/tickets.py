@@ -4,6 +4,9 @@ A kiosk reads only the tickets of its own community: those taken by a kiosk ther
 community recorded on the submission when it was received, else the taking kiosk's), or, for a
 kiosk without a community, only its own. Any other ticket is answered exactly like a missing
 one, so a kiosk's key cannot tell which numbers exist elsewhere.
+
+The answer is the ticket's whole story (server.story). The ticket of a 附议 receipt is
+answered with the story of the issue supported, under the same rules.
 """
 
 from __future__ import annotations
@@ -12,16 +15,16 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth import KioskCode
-from server.db import CentralSubmission, Kiosk
+from server.db import CentralSubmission, Kiosk, Support
 from server.deps import ReadDb
-from sync.contract.protocol import API_PREFIX, Step, TicketStatus
+from server.story import story_of
+from sync.contract.protocol import API_PREFIX, TicketStatus
 
 router = APIRouter(prefix=API_PREFIX)
 
@@ -73,10 +76,21 @@ def ticket_status(ticket: str, db: ReadDb, kiosk: KioskCode) -> TicketStatus:
     if wait > 0:
         raise HTTPException(status_code=429, detail="too many ticket lookups from this kiosk",
                             headers={"Retry-After": str(math.ceil(wait))})
-    sub = by_ticket(db, ticket)
-    if not readable_by(db, sub, kiosk):
+    sub = _issue_or_supported(db, ticket)
+    if sub is None or not readable_by(db, sub, kiosk):
         raise _not_found(ticket)
-    return status_of(sub)
+    return story_of(db, sub)
+
+
+def _issue_or_supported(db: Session, ticket: str) -> CentralSubmission | None:
+    """The issue of ``ticket``, or for a 附议 receipt's ticket the issue it supports."""
+    sub = db.scalar(select(CentralSubmission).where(CentralSubmission.ticket == ticket))
+    if sub is not None:
+        return sub
+    supported = db.scalar(select(Support.ticket).where(Support.support_ticket == ticket))
+    if supported is None:
+        return None
+    return db.scalar(select(CentralSubmission).where(CentralSubmission.ticket == supported))
 
 
 def readable_by(db: Session, sub: CentralSubmission, kiosk: str) -> bool:
@@ -100,8 +114,3 @@ def by_ticket(db: Session, ticket: str) -> CentralSubmission:
 
 def _not_found(ticket: str) -> HTTPException:
     return HTTPException(status_code=404, detail=f"no submission with ticket {ticket}")
-
-
-def status_of(sub: CentralSubmission) -> TicketStatus:
-    return TicketStatus(ticket=sub.ticket, category=sub.category, step=Step(sub.step),
-                        note=sub.step_note, changed_at=datetime.fromisoformat(sub.step_changed_at))

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from server.console.auth import CheckedForm, Staff, StaffUser
-from server.console.templating import AFFAIR_LABELS, OUTCOME_LABELS, render
+from server.console.templating import render
 from server.db import Attachment, AuditEvent, CentralSubmission, Community, StepNote
 from server.deps import now_iso, reading, transaction
 from server.steps import set_step
-from sync.contract.protocol import Step
+from sync.contract.protocol import AFFAIR_LABELS, OUTCOME_LABELS, Step
 from sync.contract.ticket import normalize
 
 router = APIRouter()

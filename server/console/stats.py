@@ -3,7 +3,8 @@
 An issue counts in the month it was raised (its ``created_at``); a rating in the month it was
 given. 办结 is ``closed_at`` set (the result published, 评事 reached). On time: closed no later
 than its promised date (承诺件) or else its deadline, out of the closed issues that had one.
-满意率 is (满意 + 基本满意) / ratings; 满意 alone is shown beside it. Everything is summed by
+满意率 is (满意 + 基本满意) / ratings, counting each ticket's latest rating only (a later rating
+replaces an earlier one); 满意 alone is shown beside it. Everything is summed by
 the database (GROUP BY), never by loading the issues.
 """
 
@@ -19,19 +20,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from server.console.auth import Staff, StaffUser
-from server.console.templating import AFFAIR_LABELS, render
+from server.console.templating import render
 from server.db import CentralSubmission, Community, Kiosk, Rating
 from server.deps import ReadDb
+from sync.contract.protocol import AFFAIR_LABELS, SCORE_LABELS
 
 router = APIRouter()
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 UNSORTED = "未分流"
 NO_COMMUNITY = "未归属社区"
-SCORE_LABELS = {"satisfied": "满意", "fair": "基本满意", "unsatisfied": "不满意"}
 
 
 @dataclass
@@ -89,6 +90,14 @@ def _community_of_issue() -> ColumnElement[str | None]:
     return func.coalesce(CentralSubmission.community_code, Kiosk.community_code)
 
 
+def _latest_rating() -> ColumnElement[bool]:
+    """The rating is its ticket's latest (server.story.LATEST_RATING_FIRST): none later."""
+    later = aliased(Rating)
+    return ~exists().where(later.ticket == Rating.ticket, or_(
+        later.created_at > Rating.created_at,
+        and_(later.created_at == Rating.created_at, later.uuid > Rating.uuid)))
+
+
 def month_figures(db: Session, month: str, communities: Sequence[str] | None
                   ) -> dict[str | None, MonthFigures]:
     """Figures for ``month`` ("YYYY-MM") of each community in ``communities`` (None: every
@@ -112,7 +121,7 @@ def month_figures(db: Session, month: str, communities: Sequence[str] | None
         select(where_community, Rating.score, func.count())
         .join(CentralSubmission, CentralSubmission.ticket == Rating.ticket)
         .outerjoin(Kiosk, Kiosk.code == CentralSubmission.kiosk_code)
-        .where(func.substr(Rating.created_at, 1, 7) == month)
+        .where(func.substr(Rating.created_at, 1, 7) == month, _latest_rating())
         .group_by(where_community, Rating.score)
     )
     if communities is not None:

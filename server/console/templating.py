@@ -12,6 +12,10 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+# The labels come from the contract the kiosk speaks them from; importable from here too.
+from sync.contract.protocol import AFFAIR_LABELS as AFFAIR_LABELS
+from sync.contract.protocol import OUTCOME_LABELS as OUTCOME_LABELS
+from sync.contract.protocol import SCORE_LABELS as SCORE_LABELS
 from sync.contract.protocol import STEP_LABELS, Step
 from sync.contract.ticket import group
 
@@ -19,9 +23,6 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 
-AFFAIR_LABELS = {"major": "大事", "minor": "小事", "private": "私事"}
-OUTCOME_LABELS = {"immediate": "即办件", "promised": "承诺件", "shelved": "搁置件",
-                  "suggestion": "建议件"}
 PAGE_HEADERS = {
     # Pages may show personal data on purpose: never kept in a cache, never framed elsewhere.
     "cache-control": "no-store",
@@ -33,6 +34,7 @@ PAGE_HEADERS = {
 }
 CHANNEL_LABELS = {"kiosk": "自助机", "staff_in_person": "当面", "staff_phone": "电话",
                   "staff_written": "书面"}
+RATING_CHANNEL_LABELS = {"kiosk": "现场", "phone": "电话回访"}
 
 
 @pass_context
@@ -69,7 +71,8 @@ def when(stamp: str | None) -> str:
 templates.env.globals.update(
     csrf_field=csrf_field, mask_name=mask_name, mask_phone=mask_phone, STEPS=list(Step),
     STEP_LABELS=STEP_LABELS, AFFAIR_LABELS=AFFAIR_LABELS, OUTCOME_LABELS=OUTCOME_LABELS,
-    CHANNEL_LABELS=CHANNEL_LABELS)
+    CHANNEL_LABELS=CHANNEL_LABELS, SCORE_LABELS=SCORE_LABELS,
+    RATING_CHANNEL_LABELS=RATING_CHANNEL_LABELS)
 templates.env.filters.update(step_label=step_label, when=when, ticket=group)
 
 
