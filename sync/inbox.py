@@ -8,11 +8,14 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from sync.contract.protocol import Change, StatusUpdate
+from sync.contract.protocol import Change, PublicIssue, StatusUpdate, Step, TicketStory
 from sync.models import CatalogEntry, Submission, SyncCursor, SyncState
 from sync.store import Store
 
 CHANGES_CURSOR = "changes"
+PUBLIC_ISSUE = "public_issue"
+STORY_FIELDS = set(TicketStory.model_fields)
+"""What submissions.story keeps of a status change: the story, not the feed's bookkeeping."""
 LAST_SUCCESS = "last_success"
 """Sync state: when the last round (push and pull) succeeded, ISO 8601 with offset."""
 
@@ -40,6 +43,7 @@ class Inbox:
                     if row is not None:
                         row.step, row.step_note = update.step.value, update.note
                         row.step_changed_at = update.changed_at.isoformat(timespec="seconds")
+                        row.story = update.model_dump_json(include=STORY_FIELDS)
                 elif change.deleted:
                     existing = s.get(CatalogEntry, (change.kind, change.key))
                     if existing is not None:
@@ -55,6 +59,19 @@ class Inbox:
             elif cursor > current.value:
                 current.value = cursor
         return applied
+
+    def public_issues(self, category: str) -> list[PublicIssue]:
+        """Open public issues of this kiosk's community in ``category``, newest first, for
+        附议: none at 评事 or later (the centre deletes those, and an old entry is skipped)."""
+        issues = []
+        for body in self.catalog(PUBLIC_ISSUE):
+            try:
+                issue = PublicIssue.model_validate(body)
+            except ValidationError:
+                continue  # an entry we cannot read is not offered
+            if issue.category == category and issue.step.number < Step.EVALUATE.number:
+                issues.append(issue)
+        return sorted(issues, key=lambda i: i.created_at, reverse=True)
 
     def last_pulled_at(self) -> datetime | None:
         """When the sync worker last finished a whole round with the server (its pull

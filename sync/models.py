@@ -36,6 +36,8 @@ class Submission(Base):
     voice_path: Mapped[str | None]
     voice_sha256: Mapped[str | None]
     purged_at: Mapped[str | None]  # when name, phone and voice were dropped
+    story: Mapped[str | None]
+    """The latest TicketStory from the feed (JSON); None until the first status change."""
 
 
 class OutboxEntry(Base):
@@ -91,3 +93,46 @@ class CatalogEntry(Base):
     key: Mapped[str] = mapped_column(primary_key=True)
     body: Mapped[str]  # JSON
     seq: Mapped[int]
+
+
+class RatingEntry(Base):
+    """A resident's rating (评事) of a ticket, kept until the server has it (its own outbox)."""
+
+    __tablename__ = "ratings"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(10), index=True)
+    score: Mapped[str]  # RatingScore
+    reasons: Mapped[str] = mapped_column(default="[]")  # JSON list of reason phrases
+    channel: Mapped[str] = mapped_column(default="kiosk")  # RatingChannel
+    created_at: Mapped[str]  # ISO 8601 with offset
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
+    last_error: Mapped[str] = mapped_column(default="")
+    sent_at: Mapped[str | None]
+    quarantined: Mapped[bool] = mapped_column(default=False)
+    """Refused by the server (unknown ticket, not yet at 办事…): kept for staff, not retried."""
+
+
+class SupportEntry(Base):
+    """附议: a resident's support of an open public issue, with a receipt of its own."""
+
+    __tablename__ = "supports"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(10), index=True)  # the issue supported
+    support_ticket: Mapped[str] = mapped_column(String(10), unique=True)
+    kiosk_code: Mapped[str] = mapped_column(String(4))
+    contact_name: Mapped[str | None]
+    contact_phone: Mapped[str | None]
+    masked_phone: Mapped[str] = mapped_column(default="匿名")  # kept after the purge
+    category: Mapped[str]  # of the issue supported, as its receipt shows it
+    description: Mapped[str]
+    step: Mapped[str]
+    created_at: Mapped[str]
+    acknowledged_at: Mapped[str | None]
+    purged_at: Mapped[str | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
+    last_error: Mapped[str] = mapped_column(default="")
+    quarantined: Mapped[bool] = mapped_column(default=False)

@@ -6,6 +6,7 @@ The UI and the sync worker are separate processes sharing this file. Every write
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import uuid
@@ -16,13 +17,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync.contract.migrate import is_current, upgrade
-from sync.contract.protocol import Step, SubmissionIn, entered_fields
+from sync.contract.protocol import PublicIssue, Step, SubmissionIn, entered_fields
 from sync.contract.ticket import MAX_SEQUENCE, make_ticket
-from sync.models import OutboxEntry, Submission, SyncState, TicketCounter
+from sync.models import (
+    OutboxEntry,
+    RatingEntry,
+    Submission,
+    SupportEntry,
+    SyncState,
+    TicketCounter,
+)
 from sync.privacy import mask_phone
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -69,6 +77,26 @@ class StoredSubmission:
     step_note: str
     acknowledged: bool
     public: bool = False
+    story: str | None = None
+    """The latest TicketStory from the feed, as JSON; None until the first status change."""
+    step_changed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredSupport:
+    """附议 as stored: its own receipt number and the issue supported as its receipt shows it."""
+
+    uuid: str
+    support_ticket: str
+    ticket: str
+    """The issue supported."""
+    kiosk_code: str
+    category: str
+    description: str
+    step: Step
+    masked_phone: str
+    created_at: datetime
+    acknowledged: bool
 
 
 _COPIED = tuple(f.name for f in fields(StoredSubmission)
@@ -150,17 +178,10 @@ class Store:
     def record_submission(self, draft: SubmissionDraft, kiosk_code: str) -> StoredSubmission:
         """Issue a ticket and commit the submission with its outbox entry, durably."""
         with self.session() as s:
-            counter = s.get(TicketCounter, kiosk_code)
-            if counter is None:
-                counter = TicketCounter(kiosk_code=kiosk_code, last_sequence=0)
-                s.add(counter)
-            if counter.last_sequence >= MAX_SEQUENCE:
-                raise StoreFullError(f"kiosk {kiosk_code} has used all ticket numbers")
-            counter.last_sequence += 1
             row = Submission(
                 **draft.entered(),
                 uuid=str(uuid.uuid4()),
-                ticket=make_ticket(kiosk_code, counter.last_sequence),
+                ticket=_next_ticket(s, kiosk_code),
                 kiosk_code=kiosk_code,
                 created_at=datetime.now().astimezone().isoformat(timespec="seconds"),
                 voice_path=str(draft.voice_path) if draft.voice_path else None,
@@ -172,6 +193,50 @@ class Store:
             s.flush()
             s.add(OutboxEntry(submission_uuid=row.uuid))
         return _stored(row)
+
+    def record_support(self, issue: PublicIssue, kiosk_code: str, *,
+                       contact_name: str | None = None,
+                       contact_phone: str | None = None) -> StoredSupport:
+        """附议: issue a receipt number from the same counter as submissions and commit the
+        support, waiting to be sent, durably in one transaction."""
+        with self.session() as s:
+            row = SupportEntry(
+                uuid=str(uuid.uuid4()), ticket=issue.ticket,
+                support_ticket=_next_ticket(s, kiosk_code), kiosk_code=kiosk_code,
+                contact_name=contact_name, contact_phone=contact_phone,
+                masked_phone=mask_phone(contact_phone), category=issue.category,
+                description=issue.description, step=issue.step.value,
+                created_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+                attempts=0, next_attempt_at=0.0, last_error="", quarantined=False)
+            s.add(row)
+        return _stored_support(row)
+
+    def record_rating(self, ticket: str, score: str, reasons: list[str], channel: str
+                      ) -> tuple[str, bool]:
+        """Commit a rating (评事) of ``ticket``, waiting to be sent; returns its uuid and
+        whether this kiosk already held a rating of that ticket. An earlier one not yet
+        sent goes: the server would only replace it with this one."""
+        with self.session() as s:
+            held = s.scalars(select(RatingEntry).where(RatingEntry.ticket == ticket,
+                                                       RatingEntry.quarantined.is_(False))).all()
+            s.execute(delete(RatingEntry).where(RatingEntry.ticket == ticket,
+                                                RatingEntry.sent_at.is_(None),
+                                                RatingEntry.quarantined.is_(False)))
+            row = RatingEntry(uuid=str(uuid.uuid4()), ticket=ticket, score=score,
+                              reasons=json.dumps(reasons, ensure_ascii=False), channel=channel,
+                              created_at=datetime.now().astimezone().isoformat(
+                                  timespec="seconds"),
+                              attempts=0, next_attempt_at=0.0, last_error="",
+                              quarantined=False)
+            s.add(row)
+        return row.uuid, bool(held)
+
+    def find_support(self, support_ticket: str) -> StoredSupport | None:
+        """The 附议 whose receipt carries ``support_ticket``, if it was made here."""
+        with self.session() as s:
+            row = s.scalar(select(SupportEntry)
+                           .where(SupportEntry.support_ticket == support_ticket))
+            return _stored_support(row) if row else None
 
     def find_by_ticket(self, ticket: str) -> StoredSubmission | None:
         with self.session() as s:
@@ -203,6 +268,27 @@ class Store:
         with self.session() as s:
             for key, value in values.items():
                 s.merge(SyncState(key=key, value=value))
+
+
+def _next_ticket(s: Session, kiosk_code: str) -> str:
+    """Bump this kiosk's sequence in the caller's transaction: the next receipt number."""
+    counter = s.get(TicketCounter, kiosk_code)
+    if counter is None:
+        counter = TicketCounter(kiosk_code=kiosk_code, last_sequence=0)
+        s.add(counter)
+    if counter.last_sequence >= MAX_SEQUENCE:
+        raise StoreFullError(f"kiosk {kiosk_code} has used all ticket numbers")
+    counter.last_sequence += 1
+    return make_ticket(kiosk_code, counter.last_sequence)
+
+
+def _stored_support(row: SupportEntry) -> StoredSupport:
+    return StoredSupport(
+        uuid=row.uuid, support_ticket=row.support_ticket, ticket=row.ticket,
+        kiosk_code=row.kiosk_code, category=row.category, description=row.description,
+        step=Step(row.step), masked_phone=row.masked_phone,
+        created_at=datetime.fromisoformat(row.created_at),
+        acknowledged=row.acknowledged_at is not None)
 
 
 def _stored(row: Submission) -> StoredSubmission:
