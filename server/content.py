@@ -36,7 +36,11 @@ screen::
 
 ``directory`` (便民服务, for 私事 referrals), key ``svc-xxxxxx``::
 
-    {"name": str, "phone": str, "hours": str, "helps_with": str}
+    {"name": str, "phone": str, "hours": str, "helps_with": str,
+     "kind": "维修" | "家政" | "医疗" | "法律" | "养老" | "其他"}
+
+    The kiosk lists the entries by ``kind``; an entry without one (published before kinds,
+    or through the JSON staff API without it) is read as 其他.
 """
 
 from __future__ import annotations
@@ -69,6 +73,9 @@ NOTICE_TYPES: dict[str, str] = {
     "other": "其他",
 }
 SCHEDULE_TYPES: dict[str, str] = {"say_day": "说事日", "council": "议事会", "duty": "值班"}
+DIRECTORY_KINDS: tuple[str, ...] = ("维修", "家政", "医疗", "法律", "养老", "其他")
+"""What a 便民服务 entry helps with, as the kiosk groups them; the last one is the default."""
+OTHER_KIND = DIRECTORY_KINDS[-1]
 
 
 class ContentError(ValueError):
@@ -170,11 +177,15 @@ def schedule_body(*, entry_type: str, on: str, time: str, place: str,
             "time": time.strip()[:40], "place": place.strip()[:100], "text": text.strip()[:500]}
 
 
-def directory_body(*, name: str, phone: str, hours: str, helps_with: str) -> dict[str, Any]:
+def directory_body(*, name: str, phone: str, hours: str, helps_with: str,
+                   kind: str = "") -> dict[str, Any]:
     if not name.strip() or not phone.strip():
         raise ContentError("服务名称和电话都要填写")
+    kind = kind.strip() or OTHER_KIND
+    if kind not in DIRECTORY_KINDS:
+        raise ContentError("请选择服务类别")
     return {"name": name.strip()[:60], "phone": phone.strip()[:40], "hours": hours.strip()[:60],
-            "helps_with": helps_with.strip()[:300]}
+            "helps_with": helps_with.strip()[:300], "kind": kind}
 
 
 def _reassert_own_versions(db: Session, kind: str, key: str) -> None:

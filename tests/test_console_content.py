@@ -118,7 +118,7 @@ def test_schedule_directory_and_categories_in_the_shape_kiosks_read(
         ("say_day", "说事日", ""), ("council", "议事会", "2026-12-11")}
     assert _catalog(console_site, "0101", "directory") == [{
         "name": "管道疏通维修", "phone": "0716-8123456", "hours": "每天8:00-20:00",
-        "helps_with": "下水道堵塞、水管漏水"}]
+        "helps_with": "下水道堵塞、水管漏水", "kind": "其他"}]
     assert _catalog(console_site, "0101", "category") == [
         {"name": "环境卫生", "phrases": ["垃圾没有及时清运", "楼道堆放杂物"], "order": 1}]
     assert _catalog(console_site, "0201", "category") == []
@@ -148,6 +148,35 @@ def test_a_community_version_wins_and_withdrawing_it_brings_back_the_shared_one(
         assert reply.status_code == 303
     phrases = {c["name"]: c["phrases"] for c in _catalog(console_site, "0201", "category")}
     assert phrases["停车出行"] == ["乱停车"]
+
+
+def test_a_service_has_a_kind_chosen_in_the_form_and_old_ones_read_as_other(
+    console_site: ConsoleSite,
+) -> None:
+    old = {"name": "开锁换锁", "phone": "0716-8000110", "hours": "", "helps_with": "钥匙丢了"}
+    assert httpx.put(f"{console_site.url}{API_PREFIX}/staff/content/directory/old-lock",
+                     params={"community": "heping"}, json=old, headers=STAFF_HEADERS,
+                     timeout=10).status_code == 200
+    with signed_in_client(console_site, HP_STAFF) as client:
+        page = client.get("/console/schedule/directory").text
+        kinds = re.findall(r'<option value="([^"]*)"', page.split('id="kind"')[1]
+                           .split("</select>")[0])
+        assert kinds == ["维修", "家政", "医疗", "法律", "养老", "其他"]
+        fields = {"name": "社区卫生服务站", "phone": "0716-8222333", "hours": "8:00-17:00",
+                  "helps_with": "量血压、开药", "community": "heping"}
+        refused = _post(client, "/console/schedule/directory", {**fields, "kind": "美食"})
+        assert refused.status_code == 400 and "请选择服务类别" in refused.text
+        assert 'value="社区卫生服务站"' in refused.text  # what was typed is kept
+        assert _post(client, "/console/schedule/directory",
+                     {**fields, "kind": "医疗"}).status_code == 303
+        rows = re.findall(r"<tr data-key[^>]*>\s*<td><strong>([^<]+)</strong></td>"
+                          r"\s*<td>([^<]+)</td>", client.get("/console/schedule/directory").text)
+        assert ("社区卫生服务站", "医疗") in rows and ("开锁换锁", "其他") in rows
+        # listed in the kiosk's order of kinds: 医疗 before 其他
+        assert rows.index(("社区卫生服务站", "医疗")) < rows.index(("开锁换锁", "其他"))
+    got = {d["name"]: d for d in _catalog(console_site, "0201", "directory")}
+    assert got["社区卫生服务站"]["kind"] == "医疗"
+    assert "kind" not in got["开锁换锁"]  # passed through as published; the kiosk reads 其他
 
 
 def test_the_staff_api_publishes_through_the_same_list(console_site: ConsoleSite) -> None:

@@ -67,7 +67,8 @@ PAGES: dict[str, Page] = {page.kind: page for page in (
     Page("directory", "/console/schedule/directory", "directory.html", "便民服务",
          lambda f: content.directory_body(name=_field(f, "name"), phone=_field(f, "phone"),
                                           hours=_field(f, "hours"),
-                                          helps_with=_field(f, "helps_with")),
+                                          helps_with=_field(f, "helps_with"),
+                                          kind=_field(f, "kind")),
          lambda body: content.new_key("svc")),
     Page("category", "/console/categories", "categories.html", "分类",
          lambda f: content.category_body(name=_field(f, "name"), phrases=_field(f, "phrases"),
@@ -106,7 +107,7 @@ def _show(request: Request, db: Session, staff: StaffUser, page: Page, *,
     if page.kind == "category":
         items.sort(key=lambda i: (i.community_code or "", _place(i.body), i.key))
     elif page.kind == "directory":
-        items.sort(key=lambda i: (str(i.body.get("name", "")), i.key))
+        items.sort(key=lambda i: (_kind_place(i.body), str(i.body.get("name", "")), i.key))
     elif page.kind == "schedule":
         items.sort(key=lambda i: i.key)
     editing = request.query_params.get("edit")
@@ -122,13 +123,21 @@ def _show(request: Request, db: Session, staff: StaffUser, page: Page, *,
     return render(request, page.template, status_code=status_code, page=page, items=items,
                   communities=communities, names=names, error=error, form=form or {},
                   messages=messages, notice_types=content.NOTICE_TYPES,
-                  schedule_types=content.SCHEDULE_TYPES, today=date.today().isoformat())
+                  schedule_types=content.SCHEDULE_TYPES, directory_kinds=content.DIRECTORY_KINDS,
+                  other_kind=content.OTHER_KIND, today=date.today().isoformat())
 
 
 def _place(body: dict[str, Any]) -> float:
     """A category's place on screen; bodies from the JSON API may lack one."""
     order = body.get("order")
     return float(order) if isinstance(order, int | float) else float("inf")
+
+
+def _kind_place(body: dict[str, Any]) -> int:
+    """A 便民服务 entry's kind, in the order the kiosk shows them (no kind: 其他)."""
+    kind = body.get("kind")
+    kinds = content.DIRECTORY_KINDS
+    return kinds.index(kind) if kind in kinds else kinds.index(content.OTHER_KIND)
 
 
 def _list(value: object) -> list[object]:
