@@ -10,7 +10,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from assets import DEFAULTS_TOML
 from sync.contract.ticket import is_valid_kiosk_code
@@ -190,6 +197,29 @@ class PlacesConfig(_Section):
         return [*self.buildings, *self.units, *self.public_areas]
 
 
+class ScannerConfig(_Section):
+    kind: Literal["none", "hid", "serial", "keyboard"]
+    """The 2D barcode scanner that reads a receipt's QR: "hid" a USB keyboard scanner read
+    from its event node and grabbed (its keys never reach the screen); "serial" a USB serial
+    (CDC-ACM) scanner; "keyboard" a keyboard scanner read from the window, for one that
+    cannot be grabbed; "none" only the keypad."""
+    device: str
+    """hid: the event node (/dev/shuoshi-scanner from the udev rule, /dev/input/event3) or
+    part of the device's name (e.g. "Honeywell"); serial: the port, empty for /dev/ttyACM0."""
+    baudrate: int = Field(ge=1200, le=921_600)
+    """Serial speed in baud (kind = "serial"); CDC-ACM scanners ignore it."""
+    gap_seconds: float = Field(gt=0, le=2)
+    """A code that comes without Enter or CR/LF ends after this long without another
+    character (a scanner types one in a few milliseconds)."""
+
+    @field_validator("device")
+    @classmethod
+    def _device_for_hid(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") == "hid" and not value.strip():
+            raise ValueError('the event node or device name of the scanner (kind = "hid")')
+        return value
+
+
 class AppConfig(_Section):
     hall: HallConfig
     """The hall and this kiosk."""
@@ -209,6 +239,8 @@ class AppConfig(_Section):
     """The voice note (说给我听)."""
     places: PlacesConfig
     """Where the problem is: the place picker."""
+    scanner: ScannerConfig
+    """The receipt scanner."""
     categories: list[Category] = Field(min_length=1)
     """Issue categories with their quick phrases, in screen order."""
 
