@@ -11,10 +11,11 @@ says why in a sentence for the resident; nothing is half-stored and the draft is
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from kiosk.session import MESSAGES
 from sync.contract.ticket import group
@@ -22,12 +23,14 @@ from sync.contract.ticket import group
 if TYPE_CHECKING:  # the printer, speech and store packages load after the first frame
     from pydantic import ValidationError
 
-    from device.printer import PrinterReport, PrintJob, PrintWorker
+    from device.printer import PrinterReport, PrintJob, PrintWorker, ReceiptLayout
     from device.speech import SpeechService
     from kiosk.receipt import HallText
-    from sync.store import Store, StoredSubmission, SubmissionDraft
+    from sync.contract.protocol import PublicIssue
+    from sync.store import Store, StoredSubmission, StoredSupport, SubmissionDraft
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NO_RECEIPT = MESSAGES["no_receipt"]
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6
@@ -110,45 +113,80 @@ class Intake:
         Raises ``SubmissionNotSaved`` when nothing was stored: the draft fails the wire
         model's checks, or the store cannot take it (disk full, locked past its timeout).
         """
+
+        stored = self._record(lambda: self._check(draft), lambda: self.store.record_submission(
+            draft, self.hall.kiosk_code))
+        self._announce("submitted", stored.ticket, self._queue(stored, None) is not None)
+        return stored
+
+    def support(self, issue: PublicIssue, contact_name: str | None,
+                contact_phone: str | None) -> StoredSupport:
+        """附议: check, commit durably, queue the 附议回执, speak its number; returns at once.
+
+        Raises ``SubmissionNotSaved`` exactly as ``submit`` does when nothing was stored.
+        """
+        def check() -> None:
+            from sync.contract.protocol import SupportIn
+            from sync.contract.ticket import make_ticket
+
+            SupportIn(uuid=uuid.UUID(int=0), ticket=issue.ticket,
+                      support_ticket=make_ticket(self.hall.kiosk_code, 1),
+                      kiosk_code=self.hall.kiosk_code, contact_name=contact_name,
+                      contact_phone=contact_phone, created_at=datetime.now().astimezone())
+
+        stored = self._record(check, lambda: self.store.record_support(
+            issue, self.hall.kiosk_code, contact_name=contact_name, contact_phone=contact_phone))
+        self._announce("supported", stored.support_ticket,
+                       self._queue_support(stored, None) is not None)
+        return stored
+
+    def _announce(self, opening: str, ticket: str, queued: bool) -> None:
         from device.speech import speech_text_for_ticket
 
-        stored = self._record(draft)
-        queued = self._queue(stored, reprinted_at=None) is not None
         # Only the digits are synthesised now; the sentences around them come from the cache.
-        said = [MESSAGES["submitted"], f"{speech_text_for_ticket(group(stored.ticket))}。",
+        said = [MESSAGES[opening], f"{speech_text_for_ticket(group(ticket))}。",
                 MESSAGES["take_receipt"]]
         if not queued or not self.printer.report.state.can_print:
             said.append(NO_RECEIPT)
         for text in said:
             self.speech.say(text)
         self.last_announcement = said
-        return stored
 
-    def _record(self, draft: SubmissionDraft) -> StoredSubmission:
+    def _check(self, draft: SubmissionDraft) -> None:
+        from sync.store import as_wire
+
+        as_wire(draft, self.hall.kiosk_code)
+
+    def _record(self, check: Callable[[], object], record: Callable[[], T]) -> T:
         from pydantic import ValidationError
         from sqlalchemy.exc import OperationalError
 
-        from sync.store import StoreFullError, as_wire
+        from sync.store import StoreFullError
 
         # The errors are raised afresh ("from None"): a database error's text carries the
         # statement's parameters, the resident's name and phone among them.
         try:
-            as_wire(draft, self.hall.kiosk_code)
+            check()
         except ValidationError as error:
             raise _refused(error) from None
         try:
-            return self.store.record_submission(draft, self.hall.kiosk_code)
+            return record()
         except (OperationalError, OSError, StoreFullError) as error:
             not_saved = _not_stored(error)
-        log.error("submission not saved: %s", not_saved.reason)
+        log.error("not saved: %s", not_saved.reason)
         raise not_saved
 
     def reprint(self, ticket: str) -> PrintJob | None:
         """Queue a 补打 receipt for ``ticket``; None if this kiosk does not know it."""
+        now = datetime.now().astimezone()
         stored = self.store.find_by_ticket(ticket)
-        if stored is None:
-            return None
-        job = self._queue(stored, reprinted_at=datetime.now().astimezone())
+        if stored is not None:
+            job = self._queue(stored, reprinted_at=now)
+        else:
+            support = self.store.find_support(ticket)
+            if support is None:
+                return None
+            job = self._queue_support(support, reprinted_at=now)
         if job is not None:
             self.printer.spool.resolve_held(ticket)
         return job
@@ -162,9 +200,21 @@ class Intake:
 
         layout = submission_receipt(stored, self.hall.text, columns=self.printer.printer.profile
                                     .columns, reprinted_at=reprinted_at)
-        name = f"{'reprint' if reprinted_at else 'receipt'}-{stored.ticket}"
+        return self._spool(layout, stored.ticket, reprinted_at)
+
+    def _queue_support(self, stored: StoredSupport, reprinted_at: datetime | None
+                       ) -> PrintJob | None:
+        from kiosk.receipt import support_receipt
+
+        layout = support_receipt(stored, self.hall.text, columns=self.printer.printer.profile
+                                 .columns, reprinted_at=reprinted_at)
+        return self._spool(layout, stored.support_ticket, reprinted_at)
+
+    def _spool(self, layout: ReceiptLayout, ticket: str, reprinted_at: datetime | None
+               ) -> PrintJob | None:
+        name = f"{'reprint' if reprinted_at else 'receipt'}-{ticket}"
         try:
-            job = self.printer.submit(name, layout, label=stored.ticket)
+            job = self.printer.submit(name, layout, label=ticket)
         except OSError as error:  # disk trouble: the submission itself is already safe
             log.error("could not queue receipt %s: %s", name, error)
             return None

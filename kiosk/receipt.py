@@ -11,10 +11,11 @@ from datetime import date, datetime, timedelta
 
 from device.printer import Cut, Element, Feed, PrinterProfile, QRCode, ReceiptLayout, Rule, Text
 from device.printer import wrap as wrap_columns
+from kiosk.receipt_code import receipt_code
 from sync.contract.protocol import STEP_LABELS, Step
 from sync.contract.ticket import group
 from sync.privacy import mask_phone
-from sync.store import StoredSubmission
+from sync.store import StoredSubmission, StoredSupport
 
 SAY_DAYS = (5, 15, 25)  # 逢五说事: the hall's fixed days for saying issues
 DESCRIPTION_LINES = 2
@@ -31,6 +32,13 @@ class HallText:
     name: str
     hotline: str
     status_url: str = ""  # "{ticket}" is replaced by the ticket number
+
+
+def _look_up_lines(ticket: str, hall: HallText) -> list[Element]:
+    """How to follow it, with the one QR the kiosk's scanner and a phone both read."""
+    where = "在说事厅或用手机扫下方二维码" if hall.status_url else "在说事厅扫下方二维码"
+    return [Text(f"查进度：{where}或输入号码，"), Text(f"或拨打说事热线 {hall.hotline}"),
+            QRCode(receipt_code(ticket, hall.status_url), module_size=QR_MODULE)]
 
 
 def steps_line(current: Step) -> str:
@@ -97,17 +105,39 @@ def submission_receipt(
         Rule(),
         *_steps(sub.step, columns),
         Text(f"答复：{REPLY_WORKING_DAYS}个工作日内会联系您"),
-        Text("查进度：在说事厅扫下方二维码或输入号码，"),
-        Text(f"或拨打说事热线 {hall.hotline}"),
-        QRCode(sub.ticket, module_size=QR_MODULE),
+        *_look_up_lines(sub.ticket, hall),
     ]
-    if hall.status_url:
-        elements += [Text("手机扫码查进度", align="center"),
-                     QRCode(hall.status_url.replace("{ticket}", sub.ticket), module_size=4)]
     say_day = next_say_day(when.date())
     elements += [
         Text(f"下次说事日：{say_day.month}月{say_day.day}日（逢五说事）", align="center"),
         Text("个人信息仅用于回复您，不会公开。", align="center"),
+        Feed(2),
+        Cut(),
+    ]
+    return ReceiptLayout(tuple(elements), columns)
+
+
+def support_receipt(support: StoredSupport, hall: HallText, *, columns: int = 48,
+                    reprinted_at: datetime | None = None) -> ReceiptLayout:
+    """The 附议回执: its own number big, with the issue supported as it stood (its ticket,
+    category, the first line of what it is, its step)."""
+    elements: list[Element] = _header(hall, "附议回执")
+    if reprinted_at is not None:
+        elements.append(Text(f"补打 {reprinted_at:%Y-%m-%d %H:%M}", align="center", bold=True))
+    elements += [
+        Text("回执号码", align="center"),
+        Text(group(support.support_ticket), scale=3, align="center", bold=True,
+             keep_whole=True),
+        Rule(),
+        Text(f"时间：{support.created_at:%Y-%m-%d %H:%M}"),
+        Text(f"附议事项：{group(support.ticket)}"),
+        Text(f"类别：{support.category}"),
+        *(Text(line) for line in first_lines("内容：", support.description, columns, 1)),
+        Text(f"电话：{support.masked_phone}"),
+        Rule(),
+        *_steps(support.step, columns),
+        *_look_up_lines(support.support_ticket, hall),
+        Text("感谢您的附议，个人信息不会公开。", align="center"),
         Feed(2),
         Cut(),
     ]
