@@ -31,8 +31,8 @@ EARLIEST_PLAUSIBLE_YEAR = 2025
 
 
 def report(cfg: AppConfig) -> int:
-    checks = [_font(cfg), *speech_checks(cfg), _microphone(cfg), *_writing(cfg), _store(cfg),
-              _server(cfg), _clock()]
+    checks = [_font(cfg), *speech_checks(cfg), _microphone(cfg), scanner_check(cfg),
+              *_writing(cfg), _store(cfg), _server(cfg), _clock()]
     for ok, line in checks:
         print(f"[{'ok' if ok else 'FAIL'}] {line}")
     return 0 if all(ok for ok, _ in checks) else 1
@@ -114,6 +114,26 @@ def _microphone(cfg: AppConfig) -> tuple[bool, str]:
     if reason:
         return False, f"microphone: {reason}; the voice note is not offered"
     return True, f"microphone: {mc.kind} {mc.device} can record"
+
+
+def scanner_check(cfg: AppConfig) -> tuple[bool, str]:
+    """Whether the receipt scanner opens (a HID one: and is grabbed), or why not."""
+    from device.scanner import scanner_from_config
+
+    sc = cfg.scanner
+    if sc.kind == "none":
+        return True, "scanner: none configured; receipts are looked up on the keypad"
+    if sc.kind == "keyboard":
+        return True, "scanner: a keyboard scanner read from the window (not grabbed)"
+    scanner = scanner_from_config(sc)
+    reason = scanner.unavailable_reason()
+    if reason:
+        return False, f"scanner: {scanner.description}: {reason}"
+    held = ""
+    if sc.kind == "hid":
+        held = (" and is grabbed" if getattr(scanner, "grabbed", False)
+                else " (an event stream, no input device: nothing to grab)")
+    return True, f"scanner: {scanner.description} opens{held}"
 
 
 def _writing(cfg: AppConfig) -> list[tuple[bool, str]]:

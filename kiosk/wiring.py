@@ -186,10 +186,12 @@ class LaterParts:
         self.lookup = Later(lambda: build_lookup(cfg, self.store.get()))
         self._cfg = cfg
         self._thread: threading.Thread | None = None
+        self._stop_scanner: Callable[[], None] = lambda: None
 
     def start(self, on_error: Callable[[BaseException], None]) -> None:
         """Make the store and the intake in the background and start the printer worker
-        (receipts queued before then wait in the spool); ``on_error`` gets what failed."""
+        (receipts queued before then wait in the spool), and start the receipt scanner;
+        ``on_error`` gets what failed."""
         def make() -> None:
             try:
                 self.intake.get().printer.start()
@@ -199,10 +201,12 @@ class LaterParts:
 
         self._thread = threading.Thread(target=make, name="start-up", daemon=True)
         self._thread.start()
+        self._stop_scanner = start_scanner(self._cfg)
 
     def close(self, print_timeout: float) -> None:
         """Let the start-up thread finish, give the receipts queued here ``print_timeout``
         seconds to be sent, close the lookup's client and the store."""
+        self._stop_scanner()
         if self._thread is not None:
             self._thread.join()
         intake, lookup, store = self.intake.made(), self.lookup.made(), self.store.made()
@@ -212,6 +216,46 @@ class LaterParts:
             lookup.close()
         if store is not None:
             store.close()
+
+
+def start_scanner(cfg: AppConfig) -> Callable[[], None]:
+    """The receipt scanner, started on the UI thread after the first frame: a HID or serial
+    scanner read on a thread of its own, a keyboard scanner's keys watched in the window
+    (also a HID scanner's, should it not be grabbed); every code goes to
+    ``KioskApp.scanned`` on the UI thread. Returns what stops it."""
+    kind = cfg.scanner.kind
+    stops: list[Callable[[], None]] = []
+    if kind in ("hid", "keyboard"):
+        from kiosk.scan_wedge import WindowWedge
+
+        wedge = WindowWedge(_to_app)
+        wedge.attach()
+        stops.append(wedge.detach)
+    if kind in ("hid", "serial"):
+        from kivy.clock import Clock
+
+        from device.scanner import ScannerListener, scanner_from_config
+
+        def handed_over(code: str) -> None:  # on the scanner's thread
+            Clock.schedule_once(lambda _dt: _to_app(code))
+
+        listener = ScannerListener(scanner_from_config(cfg.scanner), handed_over)
+        listener.start()
+        stops.append(listener.stop)
+
+    def stop() -> None:
+        for each in stops:
+            each()
+
+    return stop
+
+
+def _to_app(code: str) -> None:
+    from kivy.app import App
+
+    app = App.get_running_app()
+    if app is not None:  # None once the app has stopped
+        app.scanned(code)
 
 
 def _sweep_voice_notes(cfg: AppConfig, store: Store) -> None:
