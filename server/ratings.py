@@ -41,11 +41,11 @@ def rate(rating: RatingIn, db: Db, kiosk: KioskCode) -> dict[str, str]:
             f"ticket {sub.ticket} is at {Step(sub.step).label}: it can be rated once it has "
             f"reached {RATABLE_FROM.label}"))
     # Two sends of one rating at once (PostgreSQL): the second inserts nothing, not an error.
-    inserted = db.execute(insert_or_nothing(db, Rating).values(
+    inserted = db.scalar(insert_or_nothing(db, Rating).values(
         uuid=str(rating.uuid), ticket=rating.ticket, kiosk_code=kiosk, score=rating.score,
         reasons=json.dumps(rating.reasons, ensure_ascii=False), channel=rating.channel,
-        created_at=rating.created_at.isoformat(timespec="seconds")))
-    if inserted.rowcount == 0:  # type: ignore[attr-defined]
+        created_at=rating.created_at.isoformat(timespec="seconds")).returning(Rating.uuid))
+    if inserted is None:  # already there (RETURNING: the rowcount is -1 on PostgreSQL)
         return _duplicate(db, rating, kiosk)
     tell_taking_kiosk(db, sub)
     return {"status": "accepted"}

@@ -44,11 +44,12 @@ def support(given: SupportIn, db: Db, kiosk: KioskCode) -> dict[str, str]:
     if db.scalar(select(CentralSubmission.id)
                  .where(CentralSubmission.ticket == given.support_ticket)) is not None:
         raise HTTPException(status_code=409, detail="support ticket already used")
-    inserted = db.execute(insert_or_nothing(db, Support).values(
+    inserted = db.scalar(insert_or_nothing(db, Support).values(
         uuid=str(given.uuid), ticket=given.ticket, support_ticket=given.support_ticket,
         kiosk_code=kiosk, contact_name=given.contact_name, contact_phone=given.contact_phone,
-        created_at=given.created_at.isoformat(timespec="seconds"), received_at=now_iso()))
-    if inserted.rowcount == 0:  # type: ignore[attr-defined]
+        created_at=given.created_at.isoformat(timespec="seconds"), received_at=now_iso()
+    ).returning(Support.uuid))
+    if inserted is None:  # already there (RETURNING: the rowcount is -1 on PostgreSQL)
         return _duplicate(db, given)
     tell_taking_kiosk(db, sub)
     if Step(sub.step) not in CLOSED_STEPS:  # a closed one was withdrawn from the kiosks

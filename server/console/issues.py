@@ -6,6 +6,7 @@ as if it did not exist. Every change of step goes through ``server.steps.set_ste
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,9 +22,18 @@ from starlette.datastructures import FormData
 
 from server.console.auth import CheckedForm, Staff, StaffUser
 from server.console.templating import render
-from server.db import Attachment, AuditEvent, CentralSubmission, Community, StepNote
+from server.db import (
+    Attachment,
+    AuditEvent,
+    CentralSubmission,
+    Community,
+    Rating,
+    StepNote,
+    Support,
+)
 from server.deps import now_iso, reading, transaction
 from server.steps import set_step
+from server.story import LATEST_RATING_FIRST
 from sync.contract.protocol import AFFAIR_LABELS, OUTCOME_LABELS, Step
 from sync.contract.ticket import normalize
 
@@ -179,7 +189,8 @@ def move_issue(request: Request, ticket: str, staff: Staff, form: CheckedForm) -
 
 @router.post("/issues/{ticket}/reveal", response_class=HTMLResponse)
 def reveal_contact(request: Request, ticket: str, staff: Staff, form: CheckedForm) -> Response:
-    """Shows the resident's name and phone once, on purpose, and records who looked."""
+    """Shows the resident's name and phone once, on purpose, and records who looked; the
+    contacts its supporters (附议) left are shown with it."""
     with transaction(request) as db:
         sub = _issue(db, staff, ticket)
         _audit(db, staff, "reveal_contact", sub.ticket)
@@ -231,10 +242,40 @@ def _issue_page(request: Request, staff: StaffUser, ticket: str, *, revealed: bo
                             .order_by(AuditEvent.id)).all()
         has_voice = _voice_ready(db, sub)
         communities = _communities(db)
+        supports = db.scalars(select(Support).where(Support.ticket == sub.ticket)
+                              .order_by(Support.created_at, Support.uuid)).all()
+        ratings = [_RatingRow.of(r) for r in db.scalars(
+            select(Rating).where(Rating.ticket == sub.ticket).order_by(*LATEST_RATING_FIRST))]
     return render(request, "issue.html", status_code=status_code, sub=sub, history=history,
                   audits=audits, has_voice=has_voice, communities=communities, revealed=revealed,
+                  supports=supports, ratings=ratings,
                   saved=saved, error=error, overdue=is_overdue(sub, _today()),
                   current=Step(sub.step))
+
+
+@dataclass(frozen=True)
+class _RatingRow:
+    score: str
+    reasons: list[str]
+    channel: str
+    created_at: str
+
+    @classmethod
+    def of(cls, rating: Rating) -> _RatingRow:
+        try:
+            reasons = [str(r) for r in json.loads(rating.reasons or "[]")]
+        except (ValueError, TypeError):
+            reasons = []
+        return cls(rating.score, reasons, rating.channel, rating.created_at)
+
+
+def supporter_counts(db: Session, tickets: list[str]) -> dict[str, int]:
+    """附议 count of each of ``tickets`` that has any."""
+    if not tickets:
+        return {}
+    return {ticket: count for ticket, count in db.execute(
+        select(Support.ticket, func.count()).where(Support.ticket.in_(tickets))
+        .group_by(Support.ticket))}
 
 
 # --- 全部事项: search -------------------------------------------------------------------------
@@ -301,10 +342,12 @@ def search(request: Request, staff: Staff,
                                 .where(_visible(staff)).order_by(CentralSubmission.category)
                                 ).all()
         communities = _communities(db)
+        supporters = supporter_counts(db, [sub.ticket for sub in issues])
     if not staff.is_admin:
         communities = {c: n for c, n in communities.items() if c == staff.community_code}
     pages = max(1, ceil((total or 0) / PAGE_SIZE))
     link: dict[str, Any] = {k: v for k, v in params.items() if v}
     return render(request, "search.html", issues=issues, total=total or 0, page=page,
                   pages=pages, params=params, link=link, categories=categories,
-                  communities=communities, error=error, today=today, is_overdue=is_overdue)
+                  communities=communities, error=error, today=today, is_overdue=is_overdue,
+                  supporters=supporters)
