@@ -1,4 +1,4 @@
-"""查进度: find where a ticket stands, locally first, then on the central server.
+"""查进度: the story of a ticket, locally first, then from the central server.
 
 The answer tells the truth: "not found" only when the server says it holds no such ticket.
 When the server cannot be asked, does not answer in time or answers something we cannot
@@ -15,14 +15,14 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from sync.contract.protocol import API_PREFIX, Step, TicketStatus
+from sync.contract.protocol import API_PREFIX, Step, StepReached, TicketStatus, TicketStory
 from sync.contract.ticket import is_valid_ticket, normalize
 
 if TYPE_CHECKING:  # httpx and the store load after the first frame (httpx on first lookup)
     import httpx
 
     from sync.http import ServerLink
-    from sync.store import Store
+    from sync.store import Store, StoredSubmission, StoredSupport
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +33,8 @@ again later" serves them better than a spinner, whereas the sync worker, which n
 may wait as long as ``[sync] timeout_seconds``."""
 
 LOOKUP_MAX_REPLY_BYTES = 64 * 1024
-"""A ticket's status is a few hundred bytes; anything much larger is not an answer."""
-
-
-@dataclass(frozen=True)
-class TicketView:
-    ticket: str
-    category: str
-    step: Step
-    note: str
-    changed_at: datetime | None
+"""A ticket's story is a few kilobytes at most (staff's reply in full); anything much larger
+is not an answer."""
 
 
 class LookupOutcome(Enum):
@@ -58,8 +50,10 @@ class LookupOutcome(Enum):
 @dataclass(frozen=True)
 class LookupResult:
     outcome: LookupOutcome
-    view: TicketView | None = None
-    """Where the ticket stands; set exactly when the outcome is FOUND."""
+    view: TicketStatus | None = None
+    """The ticket's whole story; set exactly when the outcome is FOUND."""
+    via_support: str | None = None
+    """The number asked when it was a 附议 receipt's: ``view`` is then the issue supported."""
 
 
 def make_client(link: ServerLink, *, timeout: float,
@@ -93,11 +87,19 @@ class StatusLookup:
             return _NOT_FOUND
         local = self.store.find_by_ticket(ticket)
         if local is not None:  # made here: known even while the server is out of reach
-            return LookupResult(LookupOutcome.FOUND, TicketView(
-                local.ticket, local.category, local.step, local.step_note, None))
+            return LookupResult(LookupOutcome.FOUND, local_story(local))
+        support = self.store.find_support(ticket)
+        if support is not None:  # a 附议 receipt made here: the story of the issue supported
+            supported = self.store.find_by_ticket(support.ticket)
+            if supported is not None:
+                return LookupResult(LookupOutcome.FOUND, local_story(supported), ticket)
+            asked = self._ask_server(support.ticket)
+            if asked.outcome is LookupOutcome.UNREACHABLE:  # as its receipt showed it
+                return LookupResult(LookupOutcome.FOUND, support_story(support), ticket)
+            return LookupResult(asked.outcome, asked.view, ticket if asked.view else None)
         return self._ask_server(ticket)
 
-    def find(self, ticket: str) -> TicketView | None:
+    def find(self, ticket: str) -> TicketStatus | None:
         """The view when FOUND, else None. Cannot tell "not found" from "unreachable":
         use look_up."""
         return self.look_up(ticket).view
@@ -145,8 +147,37 @@ class StatusLookup:
         except ValidationError:
             log.warning("lookup: the server's reply was not understood")
             return _UNREACHABLE
-        if status.ticket != ticket:
-            log.warning("lookup: the server answered about another ticket")
-            return _UNREACHABLE
-        return LookupResult(LookupOutcome.FOUND, TicketView(
-            status.ticket, status.category, status.step, status.note, status.changed_at))
+        if status.ticket == ticket:
+            return LookupResult(LookupOutcome.FOUND, status)
+        if is_valid_ticket(status.ticket):  # the number of a 附议 receipt: the issue supported
+            return LookupResult(LookupOutcome.FOUND, status, ticket)
+        log.warning("lookup: the server answered about something that is not a ticket")
+        return _UNREACHABLE
+
+
+def local_story(stored: StoredSubmission) -> TicketStatus:
+    """The story of a ticket made here, from the last status change the feed brought, or,
+    before any, what the resident said and when: no network needed."""
+    from pydantic import ValidationError
+
+    story = TicketStory(description=stored.description, place=stored.place,
+                        steps=[StepReached(step=Step.SAY, at=stored.created_at)],
+                        public=stored.public)
+    if stored.story:
+        try:
+            story = TicketStory.model_validate_json(stored.story)
+        except ValidationError:
+            log.warning("lookup: a stored story was not understood; telling the short one")
+    changed = stored.step_changed_at
+    return TicketStatus(**story.model_dump(), ticket=stored.ticket, category=stored.category,
+                        step=stored.step, note=stored.step_note,
+                        changed_at=datetime.fromisoformat(changed) if changed
+                        else stored.created_at)
+
+
+def support_story(support: StoredSupport) -> TicketStatus:
+    """The issue a 附议 made here supported, as its receipt showed it (the server out of
+    reach)."""
+    return TicketStatus(ticket=support.ticket, category=support.category,
+                        description=support.description, step=support.step, note="",
+                        changed_at=support.created_at, public=True)

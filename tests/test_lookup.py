@@ -20,7 +20,6 @@ from kiosk.lookup import (
     LookupOutcome,
     LookupResult,
     StatusLookup,
-    TicketView,
 )
 from server.provision import add_community, move_kiosk
 from sync.contract.protocol import API_PREFIX, Step
@@ -72,8 +71,13 @@ def test_found_locally_while_the_server_is_down(tmp_path: Path, kiosk_key_only: 
     closed = f"http://127.0.0.1:{free_port()}"
     lookup = StatusLookup(store, _link(closed, kiosk_key_only, code="0042"))
     result = lookup.look_up(stored.ticket)
-    assert result == LookupResult(LookupOutcome.FOUND,
-                                  TicketView(stored.ticket, "环境卫生", Step.SAY, "", None))
+    assert result.outcome is LookupOutcome.FOUND and result.via_support is None
+    assert result.view is not None
+    # no story from the feed yet: what was said, 说事 on the day it was said
+    assert (result.view.ticket, result.view.category, result.view.step, result.view.note,
+            result.view.description, result.view.changed_at) == (
+        stored.ticket, "环境卫生", Step.SAY, "", "垃圾没人收", stored.created_at)
+    assert [(s.step, s.at) for s in result.view.steps] == [(Step.SAY, stored.created_at)]
     # typed with the printed spaces, it is the same ticket
     spaced = f"{stored.ticket[:4]} {stored.ticket[4:9]} {stored.ticket[9]}"
     assert lookup.look_up(spaced).outcome is LookupOutcome.FOUND
@@ -160,6 +164,10 @@ def _status_body(ticket: str) -> bytes:
 TICKET = make_ticket("0042", 5)
 
 
+def _mistyped(ticket: str) -> str:
+    return ticket[:-1] + str((int(ticket[-1]) + 1) % 10)
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -171,13 +179,13 @@ TICKET = make_ticket("0042", 5)
         BadServer(status=400, body=b'{"detail": "no"}'),
         BadServer(body=b"{not json"),
         BadServer(body=b'{"ticket": 5, "step": "nowhere"}'),
-        BadServer(body=_status_body(make_ticket("0042", 6))),  # about another ticket
+        BadServer(body=_status_body(_mistyped(make_ticket("0042", 6)))),  # not a ticket
         BadServer(body=b" " * 500_000 + _status_body(TICKET)),  # oversized
         BadServer(body=_status_body(TICKET), drip_s=0.05),  # a slow drip
         BadServer(status=302, headers={"location": "/elsewhere"}),
     ],
     ids=["500", "503", "401", "403", "429", "400", "bad-json", "wrong-types",
-         "other-ticket", "oversized", "slow-drip", "redirect"],
+         "not-a-ticket", "oversized", "slow-drip", "redirect"],
 )
 def test_a_bad_answer_is_unreachable_not_not_found(
     tmp_path: Path, kiosk_key_only: str, bad: BadServer, caplog: pytest.LogCaptureFixture
@@ -210,6 +218,21 @@ def test_a_well_formed_answer_from_the_same_bad_server_is_found(
         lookup.close()
     assert result.outcome is LookupOutcome.FOUND and result.view is not None
     assert result.view.step is Step.SORT
+    store.close()
+
+
+def test_an_answer_about_another_ticket_is_the_issue_a_support_receipt_supports(
+    tmp_path: Path, kiosk_key_only: str
+) -> None:
+    """Asked with a 附议 receipt's number, the server tells the story of the issue supported."""
+    store = Store(tmp_path / "kiosk.db")
+    supported = make_ticket("0042", 6)
+    with BadServer(body=_status_body(supported)) as good:
+        lookup = StatusLookup(store, _link(good.url, kiosk_key_only, timeout=1.0))
+        result = lookup.look_up(TICKET)
+        lookup.close()
+    assert result.outcome is LookupOutcome.FOUND and result.view is not None
+    assert (result.view.ticket, result.via_support) == (supported, TICKET)
     store.close()
 
 
