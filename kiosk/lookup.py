@@ -99,6 +99,12 @@ class StatusLookup:
             return LookupResult(asked.outcome, asked.view, ticket if asked.view else None)
         return self._ask_server(ticket)
 
+    def ask_server(self, ticket: str) -> LookupResult:
+        """The story as the centre tells it now, even of a ticket made here (whose stored
+        story is only as new as the last pull)."""
+        ticket = normalize(ticket)
+        return self._ask_server(ticket) if is_valid_ticket(ticket) else _NOT_FOUND
+
     def find(self, ticket: str) -> TicketStatus | None:
         """The view when FOUND, else None. Cannot tell "not found" from "unreachable":
         use look_up."""

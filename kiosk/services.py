@@ -14,6 +14,7 @@ from kiosk.lookup import StatusLookup
 
 if TYPE_CHECKING:
     from device.speech import SpeechService
+    from kiosk.evaluation import Ratings
     from kiosk.voice_note import VoiceRecorder
     from sync.store import Store
 
@@ -41,6 +42,7 @@ class KioskServices:
     """Starts rendering the prompt cache in a process of its own (the kiosk's memory stays
     small); None: the speech worker renders it."""
     _microphone_ok: bool | None = field(default=None, repr=False)
+    _ratings: Ratings | None = field(default=None, repr=False)
 
     @property
     def intake(self) -> Intake:
@@ -49,6 +51,15 @@ class KioskServices:
     @property
     def lookup(self) -> StatusLookup:
         return self.made_lookup()
+
+    @property
+    def ratings(self) -> Ratings:
+        """评事, on the intake's store and the lookup (made, or waited for, on first use)."""
+        if self._ratings is None:
+            from kiosk.evaluation import Ratings
+
+            self._ratings = Ratings(self.intake.store, self.lookup)
+        return self._ratings
 
     @classmethod
     def from_config(cls, cfg: AppConfig, store: Store, intake: Intake,
