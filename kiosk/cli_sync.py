@@ -14,6 +14,7 @@ from device.printer import read_report
 from kiosk.config import AppConfig, load_config
 from kiosk.wiring import state_file
 from sync.client import SyncSettings, SyncWorker
+from sync.feedback import FeedbackOutbox
 from sync.http import ClientSetupError, ServerLink
 from sync.outbox import Outbox
 from sync.store import Store
@@ -68,8 +69,9 @@ def run_sync(args: argparse.Namespace) -> int:
     try:
         if args.once:
             result = worker.run_once()
-            print(f"pushed {result.pushed}, pulled {result.pulled}, waiting {result.waiting}, "
-                  f"quarantined {result.quarantined}"
+            print(f"pushed {result.pushed}, ratings sent {result.ratings_sent}, "
+                  f"附议 sent {result.supports_sent}, pulled {result.pulled}, "
+                  f"waiting {result.waiting}, quarantined {result.quarantined}"
                   + (f"; error: {result.error}" if result.error else ""))
             return 1 if result.error else 0
         stop = threading.Event()
@@ -88,14 +90,19 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def _print_status(cfg: AppConfig) -> int:
     store = Store(cfg.store.path)
-    outbox = Outbox(store)
+    outbox, feedback = Outbox(store), FeedbackOutbox(store)
     try:
         quarantined = outbox.quarantined()
+        held = feedback.quarantined()
         print(f"waiting to send:  {outbox.depth() - len(quarantined)}")
-        print(f"oldest waiting:   {outbox.oldest_unsent_seconds() / 60:.0f} minutes")
-        print(f"quarantined:      {len(quarantined)}")
+        print(f"  ratings, 附议:  {feedback.depth() - len(held)}")
+        oldest = max(outbox.oldest_unsent_seconds(), feedback.oldest_unsent_seconds())
+        print(f"oldest waiting:   {oldest / 60:.0f} minutes")
+        print(f"quarantined:      {len(quarantined) + len(held)}")
         for ticket, reason in quarantined:
             print(f"  {ticket}: {reason}")
+        for kind, ticket, reason in held:
+            print(f"  {kind} {ticket}: {reason}")
         print(f"last success:     {store.get_state('last_success') or 'never'}")
         print(f"last error:       {store.get_state('last_error') or 'none'}")
         paused = store.get_state("paused")

@@ -31,6 +31,7 @@ from sync.contract.protocol import (
     SubmissionIn,
 )
 from sync.contract.signing import MAX_AGE
+from sync.feedback import FeedbackOutbox, Kind, Waiting
 from sync.http import (
     DEFAULT_BACKOFF_BASE,
     DEFAULT_BACKOFF_CAP,
@@ -55,6 +56,11 @@ CLOCK_FLOOR = datetime(2026, 1, 1, tzinfo=UTC)
 AUTH_PAUSE_S = 300.0
 RETRY_STATUSES = {408, 409, 425, 429} | set(range(500, 600))
 MALFORMED_STATUSES = {400, 413, 422}
+FEEDBACK_REFUSALS = {400, 403, 404, 409, 413, 422}
+"""A rating or 附议 the server will never take (unknown ticket, another community, not yet at
+办事, malformed): quarantined for staff, not retried. 401 still pauses sending."""
+FEEDBACK_PATHS: dict[Kind, str] = {"rating": f"{API_PREFIX}/ratings",
+                                   "support": f"{API_PREFIX}/supports"}
 PULL_PAGE = 200
 JSON = {"content-type": "application/json"}
 
@@ -64,7 +70,10 @@ class RoundResult:
     """What one sync round achieved."""
 
     pushed: int = 0
+    ratings_sent: int = 0
+    supports_sent: int = 0
     waiting: int = 0
+    """Submissions, ratings and 附议 not yet held by the server (quarantined included)."""
     pulled: int = 0
     quarantined: int = 0
     error: str = ""
@@ -105,6 +114,7 @@ class SyncWorker:
         self.settings = settings
         self.outbox = Outbox(store)
         self.inbox = Inbox(store)
+        self.feedback = FeedbackOutbox(store)
         self.printer_state = printer_state
         self.clock = clock
         self._failures = 0
@@ -121,6 +131,9 @@ class SyncWorker:
         try:
             self._check_clock()
             result.pushed, result.quarantined = self._push_all()
+            sent, refused = self._send_feedback()
+            result.ratings_sent, result.supports_sent = sent["rating"], sent["support"]
+            result.quarantined += refused
             self._report_quarantine()
             result.pulled = self._pull_all()
             self._failures = 0
@@ -132,7 +145,7 @@ class SyncWorker:
             result.error = str(exc)
             self._failures += 1
             self.store.set_state(last_error=result.error)
-        result.waiting = self.outbox.depth()
+        result.waiting = self.outbox.depth() + self.feedback.depth()
         self._heartbeat(result)
         return result
 
@@ -226,6 +239,43 @@ class SyncWorker:
             self.outbox.postpone(sorted(missing), "no answer for this item", time.time() + 5)
         return len(acks), len(rejected)
 
+    def _send_feedback(self) -> tuple[dict[Kind, int], int]:
+        """Send the due ratings, then the due 附议, one request each; returns how many of
+        each the server now holds, and how many it refused. Raises to end the round."""
+        sent: dict[Kind, int] = {"rating": 0, "support": 0}
+        refused = 0
+        for kind in ("rating", "support"):
+            # each pass sends, quarantines or postpones what it took, so this ends
+            while batch := self.feedback.due(kind, time.time(), self.settings.batch_size):
+                for waiting in batch:
+                    if self._send_one(waiting):
+                        sent[kind] += 1
+                    else:
+                        refused += 1
+        return sent, refused
+
+    def _send_one(self, waiting: Waiting) -> bool:
+        """True when the server holds it, False when it refused it for good."""
+        kind, item_uuid = waiting.kind, waiting.uuid
+        try:
+            reply = self._call("POST", FEEDBACK_PATHS[kind],
+                               content=waiting.item.model_dump_json().encode(), headers=JSON)
+        except ExchangeError as exc:
+            self.feedback.postpone(kind, item_uuid, str(exc),
+                                   time.time() + self._backoff(self._failures + 1))
+            raise
+        if reply.status == 200:
+            self.feedback.sent(kind, item_uuid)
+            return True
+        if reply.status in FEEDBACK_REFUSALS:
+            self.feedback.quarantine(kind, item_uuid, f"refused by the server: {reply.detail()}")
+            return False
+        if reply.status == 401:
+            raise _Paused(f"the server refused this kiosk ({reply.detail()}); sending paused")
+        retry_at = time.time() + max(reply.retry_after or 0.0, self._backoff(self._failures + 1))
+        self.feedback.postpone(kind, item_uuid, f"server answered {reply.detail()}", retry_at)
+        raise ExchangeError(f"the server answered {reply.status}")
+
     def _report_quarantine(self) -> None:
         for sub_uuid, ticket, reason in self.outbox.unreported_quarantine():
             report = QuarantineReport.model_validate(
@@ -268,8 +318,9 @@ class SyncWorker:
             return
         beat = Heartbeat(
             queue_depth=result.waiting,
-            oldest_unsent_seconds=self.outbox.oldest_unsent_seconds(),
-            quarantined=len(self.outbox.quarantined()),
+            oldest_unsent_seconds=max(self.outbox.oldest_unsent_seconds(),
+                                      self.feedback.oldest_unsent_seconds()),
+            quarantined=len(self.outbox.quarantined()) + len(self.feedback.quarantined()),
             printer_state=self.printer_state()[:40],
             software_version=SOFTWARE_VERSION,
             free_disk_bytes=shutil.disk_usage(self.store.path.parent).free,

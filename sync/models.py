@@ -95,32 +95,40 @@ class CatalogEntry(Base):
     seq: Mapped[int]
 
 
-class RatingEntry(Base):
-    """A resident's rating (评事) of a ticket, kept until the server has it (its own outbox)."""
+class QueuedRow(Base):
+    """A row that is its own outbox entry (a rating, a 附议): sent once, retried with
+    backoff, quarantined when the server refuses it."""
 
-    __tablename__ = "ratings"
+    __abstract__ = True
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     ticket: Mapped[str] = mapped_column(String(10), index=True)
-    score: Mapped[str]  # RatingScore
-    reasons: Mapped[str] = mapped_column(default="[]")  # JSON list of reason phrases
-    channel: Mapped[str] = mapped_column(default="kiosk")  # RatingChannel
     created_at: Mapped[str]  # ISO 8601 with offset
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
     last_error: Mapped[str] = mapped_column(default="")
-    sent_at: Mapped[str | None]
     quarantined: Mapped[bool] = mapped_column(default=False)
     """Refused by the server (unknown ticket, not yet at 办事…): kept for staff, not retried."""
 
 
-class SupportEntry(Base):
-    """附议: a resident's support of an open public issue, with a receipt of its own."""
+class RatingEntry(QueuedRow):
+    """A resident's rating (评事) of ``ticket``, kept after the server has it (``sent_at``):
+    a later rating here says it replaces this one."""
+
+    __tablename__ = "ratings"
+
+    score: Mapped[str]  # RatingScore
+    reasons: Mapped[str] = mapped_column(default="[]")  # JSON list of reason phrases
+    channel: Mapped[str] = mapped_column(default="kiosk")  # RatingChannel
+    sent_at: Mapped[str | None]
+
+
+class SupportEntry(QueuedRow):
+    """附议: a resident's support of the open public issue ``ticket``, with a receipt of its
+    own; name and phone are dropped once the server has it."""
 
     __tablename__ = "supports"
 
-    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
-    ticket: Mapped[str] = mapped_column(String(10), index=True)  # the issue supported
     support_ticket: Mapped[str] = mapped_column(String(10), unique=True)
     kiosk_code: Mapped[str] = mapped_column(String(4))
     contact_name: Mapped[str | None]
@@ -129,10 +137,5 @@ class SupportEntry(Base):
     category: Mapped[str]  # of the issue supported, as its receipt shows it
     description: Mapped[str]
     step: Mapped[str]
-    created_at: Mapped[str]
     acknowledged_at: Mapped[str | None]
     purged_at: Mapped[str | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
-    last_error: Mapped[str] = mapped_column(default="")
-    quarantined: Mapped[bool] = mapped_column(default=False)
