@@ -26,22 +26,22 @@ class TurnButtons(BoxLayout):
     """Two buttons that go back and on (上一条/下一条), each there only when there is
     somewhere to go; as wide as the bar's other buttons each, or nothing at all."""
 
-    back_text = StringProperty("上一条")
-    on_text = StringProperty("下一条")
+    back_label = StringProperty("上一条")
+    next_label = StringProperty("下一条")
     can_back = BooleanProperty(False)
     can_on = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.turn: Callable[[int], None] = lambda _step: None
-        for name in ("can_back", "can_on", "back_text", "on_text", "parent", "orientation"):
+        for name in ("can_back", "can_on", "back_label", "next_label", "parent", "orientation"):
             self.fbind(name, self._rebuild)
         self._rebuild()
 
     def _rebuild(self, *_args: object) -> None:
         self.clear_widgets()
-        for text, step, present in ((self.back_text, -1, self.can_back),
-                                    (self.on_text, 1, self.can_on)):
+        for text, step, present in ((self.back_label, -1, self.can_back),
+                                    (self.next_label, 1, self.can_on)):
             if present:
                 button = BigButton(text=text)
                 button.bind(on_release=lambda _b, s=step: self.turn(s))
@@ -53,7 +53,7 @@ class TurnButtons(BoxLayout):
             if not count:
                 self.width = 0
         else:
-            self.size_hint_y = None
+            self.size_hint_x, self.size_hint_y = 1, None
             sizing = App.get_running_app().sizing
             self.spacing = sizing.gap
             self.height = count * sizing.target + max(0, count - 1) * sizing.gap
@@ -76,10 +76,11 @@ class NoticesScreen(Screen):
         self._print: Callable[[], None] = lambda: None
         self._turned: Callable[[], None] = lambda: None
         self._repage_soon = Clock.create_trigger(lambda _dt: self._repage(), -1)
-        self.ids.body.fbind("size", self._repage_soon)
+        self.ids.body_box.fbind("size", self._repage_soon)
         self.ids.turns.turn = self.turn_notice
         self.ids.pages.turn = self.turn_page
-        self._print_button = Factory.GoButton(text="打印这条")
+        self._print_button = Factory.GoButton(text="打印这条", size_hint_y=None)
+        self._print_button.height = App.get_running_app().sizing.target
         self._print_button.bind(on_release=lambda _b: self._print())
 
     def show(self, notices: list[Notice], age: str, *, on_print: Callable[[], None],
@@ -156,16 +157,16 @@ class NoticesScreen(Screen):
     def _per_page(self) -> int:
         """Characters of body text a page holds at the body's size (Han characters are
         about one font size wide)."""
-        body = self.ids.body
+        box, pad = self.ids.body_box, self.ids.body.pad
         font = App.get_running_app().sizing.small_font
-        per_line = max(1, int((body.width - 2 * body.pad) // font))
-        lines = max(1, int((body.height - body.pad) // (font * LINE_HEIGHT)))
+        per_line = max(1, int((box.width - 2 * pad) // font))
+        lines = max(1, int((box.height - pad) // (font * LINE_HEIGHT)))
         return per_line * lines
 
     def _repage(self) -> None:
         notice = self.current()
         text = notice.text if notice is not None else ""
-        pages = text_pages(text, self._per_page()) if self.ids.body.height > 1 else [text]
+        pages = text_pages(text, self._per_page()) if self.ids.body_box.height > 1 else [text]
         if pages != self._pages:
             self._pages = pages
             self.page = min(int(self.page), len(pages) - 1)

@@ -48,7 +48,7 @@ class ServicesScreen(Screen):
         turns: TurnButtons = self.entry_view.ids.turns
         turns.turn = self.turn
         self._fit_soon = Clock.create_trigger(lambda _dt: self._fit_helps(), -1)
-        self.entry_view.ids.helps.fbind("size", self._fit_soon)
+        self.entry_view.ids.helps_box.fbind("size", self._fit_soon)
         self.ids.box.add_widget(self.kinds_view)
 
     @property
@@ -126,14 +126,14 @@ class ServicesScreen(Screen):
     def _fit_helps(self) -> None:
         """What the service helps with, cut to what its box holds (all of it is said)."""
         service = self.current()
-        label = self.entry_view.ids.helps
+        label, box = self.entry_view.ids.helps, self.entry_view.ids.helps_box
         if service is None or not service.helps_with:
             label.text = ""
             return
         text = f"能帮您：{service.helps_with}"
         font = App.get_running_app().sizing.small_font
-        per_line = max(1, int((label.width - 2 * label.pad) // font))
-        lines = max(1, int((label.height - label.pad) // (font * LINE_HEIGHT)))
+        per_line = max(1, int((box.width - 2 * label.pad) // font))
+        lines = max(1, int((box.height - label.pad) // (font * LINE_HEIGHT)))
         pages = text_pages(text, max(1, per_line * lines - 2))
         label.text = pages[0] + ("……" if len(pages) > 1 else "")
 
