@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -21,7 +20,6 @@ from kiosk.details import ASK_SCREENS, DetailsFlow
 from kiosk.idle import IdleGuard
 from kiosk.intake import SubmissionNotSaved
 from kiosk.kivy_setup import fill_the_screen
-from kiosk.lookup import LookupOutcome, LookupResult
 from kiosk.me_too import MeTooFlow
 from kiosk.root import KioskRoot
 from kiosk.services import KioskServices
@@ -311,45 +309,6 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
             receipt_code(ticket, intake.hall.status_url))  # the same QR as on the receipt
         self._lookup_token += 1
         self.root.current = "done"
-
-    # ---- 查进度 ----
-
-    def look_up(self, ticket: str) -> None:
-        self._lookup_token += 1
-        token = self._lookup_token
-        self.speak_screen(MESSAGES["searching"])
-
-        def work() -> None:
-            result = self.services.lookup.look_up(ticket)
-            Clock.schedule_once(lambda _dt: self._show_lookup(token, result))
-
-        threading.Thread(target=work, name="lookup", daemon=True).start()
-
-    def _show_lookup(self, token: int, result: LookupResult) -> None:
-        if token != self._lookup_token or self.root.current != "lookup":
-            return  # the resident has moved on: this answer is not theirs any more
-        lookup = self.root.get_screen("lookup")
-        if result.outcome is LookupOutcome.UNREACHABLE or result.view is None:
-            unreachable = result.outcome is LookupOutcome.UNREACHABLE
-            # short enough for big type; what is said explains more (保存, 热线)
-            lookup.message = "暂时连不上，请稍后再查" if unreachable else "没有找到这个号码"
-            self.speak_screen(MESSAGES["unreachable" if unreachable else "not_found"])
-            print(f"LOOKUP {result.outcome.name}", flush=True)
-            return
-        view = result.view
-        self.root.get_screen("status").show_status(view.ticket, view.category, view.step,
-                                                   view.note)
-        self.root.current = "status"
-        texts = [MESSAGES["status"].format(step=view.step.label)]
-        if view.note:
-            texts.append(view.note)  # staff's note: synthesised now
-        self.services.speech.stop()
-        self.services.speech.chime()
-        self._echo = None
-        for text in texts:
-            self._say(text)
-        self._last_said = texts
-        print(f"STATUS {view.ticket} {view.step.value}", file=sys.stdout, flush=True)
 
     # ---- left alone ----
 

@@ -16,9 +16,7 @@ from kiosk.session import MESSAGES, status_prompt
 from sync.contract.protocol import (
     AFFAIR_LABELS,
     OUTCOME_LABELS,
-    RATABLE_FROM,
     STEP_LABELS,
-    Step,
     TicketStatus,
 )
 from sync.contract.ticket import group
@@ -76,11 +74,6 @@ def month_day(when: date | datetime) -> str:
 
 def full_date(when: date) -> str:
     return f"{when.year}年{when.month}月{when.day}日"
-
-
-def is_ratable(step: Step) -> bool:
-    """评事 is offered once an issue has reached 办事."""
-    return step.number >= RATABLE_FROM.number
 
 
 def step_cells(view: TicketStatus) -> list[StepCell]:
@@ -221,7 +214,8 @@ def _cut(text: str, kind: TextKind, measure: Measure, room: float) -> int:
 
 
 def page_said(page: StoryPage, number: int, pages: int, *, ratable: bool) -> list[str]:
-    """What a page says: which page, what it shows, then what comes next."""
+    """What a page says: which page, what it shows, then what comes next (我要评价 on the
+    last page of an issue that ``may_be_rated``)."""
     said = [MESSAGES["page"].format(page=number + 1, pages=pages)] if pages > 1 else []
     said += page.said
     if number < pages - 1:
