@@ -107,6 +107,13 @@ def test_the_hall_information_after_one_sync_round(
         assert "逢五说事" in _texts(schedule) and HOTLINE in _texts(schedule)
         kiosk.tap("返回首页")
         kiosk.wait_screen("home")
+        kiosk.tap("公示栏")
+        empty = kiosk.wait_screen("notices")
+        check_screen(kiosk, 7, shots)
+        assert "暂时没有公示" in _texts(empty) and "暂时没有公示。" in empty["spoken"]
+        assert "打印这条" not in _buttons(empty)
+        kiosk.tap("返回首页")
+        kiosk.wait_screen("home")
 
         store = Store(tmp_path / "kiosk.db")  # the sync worker's own process, as on a kiosk
         worker = sync_worker(store, server.url, kiosk_key)
