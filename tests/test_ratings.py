@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -179,3 +180,11 @@ def test_a_later_rating_replaces_the_earlier_one_in_the_story_and_the_satisfacti
     assert _stats_ratings(site, month)["满意"] == "1"
     with site.server.signed_client("0101", site.kiosk_keys["0101"]) as client:
         assert client.get(f"{API_PREFIX}/tickets/{ticket}").json()["rating"] == "satisfied"
+    # The console lists all three, the latest first and marked as the one counted.
+    with signed_in_client(site, ADMIN) as client:
+        page = client.get(f"/console/issues/{ticket}").text
+    rows = re.findall(r"<tr( class=\"counted\")?><td>[^<]*</td><td class=\"score\">([^<]+)</td>"
+                      r"<td>([^<]+)</td><td>([^<]+)</td>", page)
+    assert rows[0] == (' class="counted"', "满意", "办得快、态度好", "电话回访")
+    assert sorted(rows[1:]) == [("", "不满意", "没人回复", "现场"), ("", "基本满意", "—", "现场")]
+    assert page.count("计入满意率") == 1 and page.count("已被后来的评价取代") == 2

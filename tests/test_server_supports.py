@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server.provision import add_kiosk
 from sync.contract.protocol import API_PREFIX, Change, ChangePage, PublicIssue
 from sync.contract.ticket import make_ticket
 from sync.store import SubmissionDraft
@@ -190,6 +191,20 @@ def test_public_issues_are_offered_to_their_community_until_pingshi(
     assert _changes(site, "0102", "public_issue", ticket)[-1].deleted
     _move(site, private, "evaluate")
     assert _changes(site, "0102", "public_issue", private) == []
+
+
+def test_a_kiosk_without_a_community_offers_its_public_issues_to_itself_only(
+    console_site: ConsoleSite
+) -> None:
+    site = console_site
+    for code in ("0901", "0902"):
+        site.kiosk_keys[code] = add_kiosk(site.db_url, f"流动说事点 {code}", code)[1]
+    ticket = push_issue(site, "0901", SubmissionDraft("环境卫生", "集市散场垃圾多", public=True))
+    assert len(_changes(site, "0901", "public_issue", ticket)) == 1
+    for kiosk in ("0902", "0101", "0201"):
+        assert _changes(site, kiosk, "public_issue", ticket) == []
+    assert _send(site, "0902", _support(ticket, kiosk="0902")).status_code == 403
+    assert _send(site, "0901", _support(ticket, kiosk="0901")).json() == {"status": "accepted"}
 
 
 def _issue_page(site: ConsoleSite, ticket: str) -> str:
