@@ -133,6 +133,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     app.include_router(staff.router)
     app.include_router(tickets.router)
     app.include_router(ratings.router)
+    app.include_router(ratings.staff_router)
     app.include_router(supports.router)
     app.include_router(attachments.router)
     app.include_router(console.router)

@@ -3,6 +3,10 @@
 An issue may be rated once it has reached 办事 (RATABLE_FROM). A later rating of the same
 ticket replaces the earlier one: all are kept, the 满意率 and the story count the latest
 (server.story.LATEST_RATING_FIRST).
+
+Staff record a rating a resident gave in a 回访 phone call through the staff API
+(``POST /api/v1/staff/ratings``, what ``shuoshi rate`` may call): the same rules, stored with
+channel "phone" and no kiosk ("").
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.auth import KioskCode
+from server.auth import Caller, KioskCode, StaffOnly
 from server.db import CentralSubmission, Kiosk, Rating, insert_or_nothing
 from server.deps import Db
 from server.story import tell_taking_kiosk
 from sync.contract.protocol import API_PREFIX, RATABLE_FROM, RatingIn, Step
 
 router = APIRouter(prefix=API_PREFIX)
+staff_router = APIRouter(prefix=f"{API_PREFIX}/staff", dependencies=[StaffOnly])
+BY_STAFF = ""
+"""``Rating.kiosk_code`` of a rating staff recorded (a phone call, not a kiosk)."""
 
 
 @router.post("/ratings")
@@ -31,11 +38,33 @@ def rate(rating: RatingIn, db: Db, kiosk: KioskCode) -> dict[str, str]:
     """
     if db.get(Rating, str(rating.uuid)) is not None:
         return _duplicate(db, rating, kiosk)
+    sub = _rated(db, rating)
+    if not _may_rate(db, kiosk, sub):
+        raise HTTPException(status_code=403, detail="ticket belongs to another community")
+    return _record(db, rating, sub, kiosk)
+
+
+@staff_router.post("/ratings")
+def rate_by_phone(rating: RatingIn, db: Db, caller: Caller) -> dict[str, str]:
+    """A rating a resident gave staff in a 回访 call; community staff only for their own
+    community's tickets. The same uuid again answers "duplicate"."""
+    if db.get(Rating, str(rating.uuid)) is not None:
+        return _duplicate(db, rating, BY_STAFF)
+    sub = _rated(db, rating)
+    if not caller.may_handle(sub.community_code):
+        raise HTTPException(status_code=403, detail="ticket of another community")
+    return _record(db, rating.model_copy(update={"channel": "phone"}), sub, BY_STAFF)
+
+
+def _rated(db: Session, rating: RatingIn) -> CentralSubmission:
     sub = db.scalar(select(CentralSubmission).where(CentralSubmission.ticket == rating.ticket))
     if sub is None:
         raise HTTPException(status_code=404, detail=f"no submission with ticket {rating.ticket}")
-    if not _may_rate(db, kiosk, sub):
-        raise HTTPException(status_code=403, detail="ticket belongs to another community")
+    return sub
+
+
+def _record(db: Session, rating: RatingIn, sub: CentralSubmission, kiosk: str
+            ) -> dict[str, str]:
     if Step(sub.step).number < RATABLE_FROM.number:
         raise HTTPException(status_code=409, detail=(
             f"ticket {sub.ticket} is at {Step(sub.step).label}: it can be rated once it has "

@@ -188,3 +188,25 @@ def test_a_later_rating_replaces_the_earlier_one_in_the_story_and_the_satisfacti
     assert rows[0] == (' class="counted"', "满意", "办得快、态度好", "电话回访")
     assert sorted(rows[1:]) == [("", "不满意", "没人回复", "现场"), ("", "基本满意", "—", "现场")]
     assert page.count("计入满意率") == 1 and page.count("已被后来的评价取代") == 2
+
+
+def test_staff_record_a_rating_given_in_a_phone_call_under_the_same_rules(
+    console_site: ConsoleSite, xingfuli_ticket: str
+) -> None:
+    site = console_site
+
+    def by_phone(body: dict[str, Any], headers: dict[str, str] = STAFF_HEADERS
+                 ) -> httpx.Response:
+        return httpx.post(f"{site.url}{API_PREFIX}/staff/ratings", json=body, headers=headers,
+                          timeout=10)
+
+    body = _rating(xingfuli_ticket, "fair", reasons=["办得慢"])
+    assert by_phone(body).json() == {"status": "accepted"}
+    assert by_phone(body).json() == {"status": "duplicate"}
+    assert site.rows(f"SELECT kiosk_code, score, channel FROM ratings "
+                     f"WHERE uuid = '{body['uuid']}'") == [("", "fair", "phone")]
+    assert by_phone(_rating(make_ticket("0101", 99_998))).status_code == 404
+    early = push_issue(site, "0102", SubmissionDraft("环境卫生", "公厕没有纸"))
+    refused = by_phone(_rating(early))
+    assert refused.status_code == 409 and "办事" in refused.json()["detail"]
+    assert by_phone(_rating(xingfuli_ticket), headers={}).status_code == 401
