@@ -80,7 +80,9 @@ class NoticesScreen(Screen):
         self.ids.turns.turn = self.turn_notice
         self.ids.pages.turn = self.turn_page
         self._print_button = Factory.GoButton(text="打印这条", size_hint_y=None)
-        self._print_button.height = App.get_running_app().sizing.target
+        sizing = App.get_running_app().sizing
+        self._print_button.height = sizing.target
+        sizing.fbind("target", lambda _s, target: setattr(self._print_button, "height", target))
         self._print_button.bind(on_release=lambda _b: self._print())
 
     def show(self, notices: list[Notice], age: str, *, on_print: Callable[[], None],
@@ -176,10 +178,6 @@ class NoticesScreen(Screen):
         self.page_text = self._pages[int(self.page)]
         self.ids.pages.can_back = self.page > 0
         self.ids.pages.can_on = self.page < len(self._pages) - 1
-
-    @property
-    def pages(self) -> int:
-        return len(self._pages)
 
 
 load_kv("notices")
