@@ -119,6 +119,10 @@ class ScannerListener:
         self.scanner.close()
 
     @property
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def opens(self) -> int:
         """How many times the scanner has been opened so far."""
         return self._opens

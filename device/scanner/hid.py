@@ -95,6 +95,7 @@ class KeystrokeDecoder:
         """End the code typed so far (an end key, or the pause after the last key)."""
         code, overflow = "".join(self._chars), self._overflow
         self._chars, self._overflow = [], False
+        self._shift.clear()  # a scanner holds no shift across codes; a lost release is forgotten
         return code if code and not overflow else None
 
     def _add(self, char: str) -> None:

@@ -7,6 +7,10 @@ Unplugging closes the pty and removes the link; plugging in makes a new pty ther
 from __future__ import annotations
 
 import os
+import queue
+import select
+import threading
+import time
 import tty
 from pathlib import Path
 
@@ -17,10 +21,16 @@ from device.scanner.keymap import KEYS_OF
 
 
 class _VirtualPort:
+    """The device's end of a pty. What it sends is written by a thread of its own, as a device
+    sends on its own: a pty holds only a few kilobytes until the reader takes them."""
+
     def __init__(self, link: Path) -> None:
         self.link = link
         self._master: int | None = None
         self._slave: int | None = None
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._unplugged = threading.Event()
         self.plug()
 
     def plug(self) -> None:
@@ -28,25 +38,60 @@ class _VirtualPort:
         self.unplug()
         master, slave = os.openpty()
         tty.setraw(slave)  # no echo, no line editing: bytes pass as they are
+        os.set_blocking(master, False)
         self._master, self._slave = master, slave
+        self._unplugged = threading.Event()
+        self._queue = queue.Queue()
+        self._writer = threading.Thread(target=self._send, args=(master, self._queue,
+                                                                  self._unplugged),
+                                        name="virtual-scanner", daemon=True)
+        self._writer.start()
         self.link.unlink(missing_ok=True)
         self.link.symlink_to(os.ttyname(slave))
 
     def unplug(self) -> None:
-        """Disconnect: the reader's next read fails, and the path is gone."""
+        """Disconnect: the reader's next read fails, and the path is gone; what was not sent
+        yet is lost, as with a cable pulled."""
         self.link.unlink(missing_ok=True)
+        self._unplugged.set()
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
         for fd in (self._master, self._slave):
             if fd is not None:
                 os.close(fd)
         self._master = self._slave = None
 
     def write(self, data: bytes) -> None:
-        """Raw bytes to the reader, as the device would send them."""
+        """Raw bytes to the reader, as the device would send them (returns at once)."""
         if self._master is None:
             raise OSError("the virtual scanner is unplugged")
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._master, view):]
+        self._queue.put(data)
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until everything written has gone into the pty; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._queue.unfinished_tasks
+
+    @staticmethod
+    def _send(master: int, pending: queue.Queue[bytes | None], unplugged: threading.Event
+              ) -> None:
+        while not unplugged.is_set():
+            try:
+                data = pending.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            view = memoryview(data or b"")
+            while view and not unplugged.is_set():
+                _, writable, _ = select.select([], [master], [], 0.05)
+                if writable:
+                    try:
+                        view = view[os.write(master, view):]
+                    except BlockingIOError:
+                        continue
+            pending.task_done()
 
     def close(self) -> None:
         self.unplug()
