@@ -42,6 +42,10 @@ def test_a_slow_answer_never_pulls_the_next_resident_away(
             status = kiosk.wait_screen("status", timeout=15)
             assert any(held_ticket[:4] in i["text"] for i in status["items"])
             assert "您的事项当前在理事阶段。" in status["spoken"]
+            # the story's first page: what the issue was and where, shown and said
+            shown = [i["text"] for i in status["items"]]
+            assert "类别：房屋设施与管网" in shown and "地点：幸福里3栋" in shown
+            assert "地点：幸福里3栋。" in status["spoken"]
             kiosk.tap("返回首页")
             kiosk.wait_screen("home")
 
