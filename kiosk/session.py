@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assets import ASSETS_DIR
+from kiosk.rate_choices import RATING_WORDS
 from sync.contract.protocol import STEP_LABELS, PublicIssue, Step
 from sync.privacy import mask_phone
 
@@ -154,7 +155,7 @@ def kiosk_prompts(categories: Iterable[tuple[str, Sequence[str]]],
 
 def button_words(categories: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
     """The labels said when buttons are pressed: fixed ones, categories and phrases."""
-    words = [*BUTTON_LABELS, *"0123456789"]
+    words = [*BUTTON_LABELS, *RATING_WORDS, *"0123456789"]
     for name, phrases in categories:
         words += [name, *phrases]
     return list(dict.fromkeys(words))

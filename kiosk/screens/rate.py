@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 from kivy.app import App
 from kivy.properties import StringProperty
@@ -12,6 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
+from kiosk.rate_choices import REASONS, SCORES, SKIP
 from kiosk.screens import load_kv
 from kiosk.session import MESSAGES, naming
 from kiosk.widgets import GO, GOOD_TEXT, PRIMARY, QUIET, REPLAY, SUBMIT, BigButton, FitLabel
@@ -19,16 +20,8 @@ from sync.contract.protocol import SCORE_LABELS, RatingScore, TicketStatus
 
 load_kv("rate")
 
-Stage = Literal["score", "reasons", "done"]
-SCORES: tuple[RatingScore, ...] = ("satisfied", "fair", "unsatisfied")
-REASONS: dict[RatingScore, tuple[str, ...]] = {
-    "satisfied": ("办得快", "态度好", "结果满意"),
-    "fair": ("基本解决", "有点慢", "说明不够"),
-    "unsatisfied": ("太慢了", "没解决", "没人回复"),
-}
-"""The reason phrases offered after each score (a few, fixed: read aloud and tapped)."""
 SCORE_COLOURS = {"satisfied": GO, "fair": PRIMARY, "unsatisfied": SUBMIT}
-SKIP, SUBMIT_LABEL = "跳过", "提交"
+SUBMIT_LABEL = "提交"
 
 
 class RateScreen(Screen):

@@ -15,6 +15,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
 from kiosk.evaluation import may_be_rated
+from kiosk.rate_choices import RATE
 from kiosk.screens import load_kv
 from kiosk.story import (
     Block,
@@ -40,7 +41,6 @@ from sync.contract.protocol import TicketStatus
 
 load_kv("status")
 
-RATE = "我要评价"
 PREVIOUS, NEXT, HOME, REPLAY_LABEL = "上一页", "下一页", "返回首页", "再听一遍"
 
 
