@@ -5,6 +5,7 @@ bytes; unplugged and plugged back, fed garbage, and the window fallback's burst 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from evdev import ecodes
 
-from device.scanner import MAX_CODE_CHARS, ScannerListener, scanner_from_config
+from device.scanner import MAX_CODE_CHARS, ScannerGone, ScannerListener, scanner_from_config
 from device.scanner.hid import EventRecords, HidScanner, KeystrokeDecoder, event_record
 from device.scanner.serial import LineDecoder, SerialScanner
 from device.scanner.virtual import VirtualHidScanner, VirtualSerialScanner, typing_records
@@ -140,6 +141,22 @@ def test_hid_code_without_a_suffix_ends_after_a_pause(tmp_path: Path) -> None:
         reader.open()
         device.scan(TICKET, enter=False)
         assert reader.read_code(WAIT_S) == TICKET
+        reader.close()
+
+
+def test_hid_event_records_through_a_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "events"
+    os.mkfifo(fifo)
+    reader = HidScanner(str(fifo), gap_seconds=NO_PAUSE_END)
+    reader.open()
+    try:
+        assert reader.read_code(0.05) is None  # no writer yet: nothing, and no end
+        with fifo.open("wb") as writer:
+            writer.write(typing_records(STATUS_URL))
+        assert reader.read_code(WAIT_S) == STATUS_URL
+        with pytest.raises(ScannerGone):  # the writer closed: as a device unplugged
+            reader.read_code(WAIT_S)
+    finally:
         reader.close()
 
 

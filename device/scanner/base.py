@@ -153,7 +153,10 @@ class ScannerListener:
                 self._opens += 1
                 self._changed.notify_all()
             self._read_until_gone()
-            self.scanner.close()
+            try:
+                self.scanner.close()
+            except Exception:
+                log.exception("scanner %s: closing failed", self.scanner.description)
 
     def _read_until_gone(self) -> None:
         while not self._stopping.is_set():

@@ -133,7 +133,8 @@ class _GrabbedDevice:
             self._device.grab()
         except OSError as exc:
             self._device.close()
-            why = ("another program has grabbed it" if exc.errno == errno.EBUSY
+            why = ("another program has grabbed it (the kiosk, if it is running)"
+                   if exc.errno == errno.EBUSY
                    else exc.strerror)
             raise ScannerUnavailable(f"{path} cannot be grabbed: {why}") from None
         self.name = self._device.name
