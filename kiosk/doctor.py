@@ -131,7 +131,10 @@ def scanner_check(cfg: AppConfig) -> tuple[bool, str]:
         return False, f"scanner: {scanner.description}: {reason}"
     held = ""
     if sc.kind == "hid":
-        held = (" and is grabbed" if getattr(scanner, "grabbed", False)
+        from device.scanner.hid import HidScanner
+
+        grabbed = isinstance(scanner, HidScanner) and scanner.grabbed
+        held = (" and is grabbed" if grabbed
                 else " (an event stream, no input device: nothing to grab)")
     return True, f"scanner: {scanner.description} opens{held}"
 
