@@ -94,9 +94,9 @@ class StatusLookup:
             if supported is not None:
                 return LookupResult(LookupOutcome.FOUND, local_story(supported), ticket)
             asked = self._ask_server(support.ticket)
-            if asked.outcome is LookupOutcome.UNREACHABLE:  # as its receipt showed it
-                return LookupResult(LookupOutcome.FOUND, support_story(support), ticket)
-            return LookupResult(asked.outcome, asked.view, ticket if asked.view else None)
+            # Made here, so never "not found": without the centre's answer, as its receipt
+            # showed it.
+            return LookupResult(LookupOutcome.FOUND, asked.view or support_story(support), ticket)
         return self._ask_server(ticket)
 
     def ask_server(self, ticket: str) -> LookupResult:

@@ -26,7 +26,7 @@ from kiosk.receipt_code import ticket_from_scan
 from kiosk.session import MESSAGES
 from kiosk.wiring import build_glyphs, build_print_worker
 from server.provision import add_community, move_kiosk
-from sync.contract.protocol import PublicIssue, Step
+from sync.contract.protocol import Change, PublicIssue, Step
 from sync.contract.ticket import group, make_ticket
 from sync.feedback import FeedbackOutbox
 from sync.http import ServerLink
@@ -211,4 +211,48 @@ def test_a_store_of_the_previous_schema_upgrades(tmp_path: Path) -> None:
     uuid, held = store.record_rating(old.ticket, "satisfied", [], "kiosk")
     assert uuid and held is False
     assert FeedbackOutbox(store).depth() == 2
+    store.close()
+
+
+def test_the_inbox_keeps_the_story_and_offers_only_open_issues_newest_first(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "kiosk.db")
+    inbox = Inbox(store)
+    assert inbox.last_pulled_at() is None
+    mine = store.record_submission(SubmissionDraft("环境卫生", "垃圾没人收"), "0043")
+
+    def issue(n: int, category: str, step: str, day: int) -> Change:
+        ticket = make_ticket("0042", n)
+        return Change(seq=n, kind="public_issue", key=ticket, body={
+            "ticket": ticket, "category": category, "description": f"第{n}件", "step": step,
+            "supporters": n, "created_at": f"2026-03-{day:02d}T08:00:00+08:00"})
+
+    status = Change(seq=10, kind="status", key=mine.ticket, body={
+        "seq": 10, "ticket": mine.ticket, "uuid": mine.uuid, "step": "deliberate",
+        "note": "周五议事会讨论", "changed_at": "2026-03-04T09:00:00+08:00",
+        "description": "垃圾没人收", "affair_class": "minor", "supporters": 2,
+        "steps": [{"step": "say", "at": "2026-03-01T08:00:00+08:00"},
+                  {"step": "deliberate", "at": "2026-03-04T09:00:00+08:00"}]})
+    unreadable = Change(seq=7, kind="public_issue", key="x", body={"ticket": "x"})
+    changes = [issue(1, "环境卫生", "say", 1), issue(2, "环境卫生", "act", 3),
+               issue(3, "环境卫生", "evaluate", 4), issue(4, "停车出行", "say", 5),
+               issue(5, "环境卫生", "sort", 2), unreadable, status]
+    assert inbox.apply(changes, cursor=10) == len(changes)
+    assert [i.ticket for i in inbox.public_issues("环境卫生")] == [
+        make_ticket("0042", n) for n in (2, 5, 1)]
+    inbox.apply([Change(seq=11, kind="public_issue", key=make_ticket("0042", 2), body={},
+                        deleted=True)], cursor=11)
+    assert [i.ticket for i in inbox.public_issues("环境卫生")] == [
+        make_ticket("0042", n) for n in (5, 1)]
+
+    closed = ServerLink(f"http://127.0.0.1:{free_port()}", "0043", "", timeout=1)
+    told = StatusLookup(store, closed).look_up(mine.ticket)
+    assert told.outcome is LookupOutcome.FOUND and told.view is not None
+    assert (told.view.step, told.view.note, told.view.affair_class, told.view.supporters) == (
+        Step.DELIBERATE, "周五议事会讨论", "minor", 2)
+    assert [s.step for s in told.view.steps] == [Step.SAY, Step.DELIBERATE]
+
+    store.set_state(last_success="2026-03-04T09:30:00+08:00")
+    assert inbox.last_pulled_at() == datetime.fromisoformat("2026-03-04T09:30:00+08:00")
     store.close()
