@@ -62,7 +62,9 @@ class StatusScreen(Screen):
         sizing = App.get_running_app().sizing
         gap = sizing.gap
         width = Window.width - 2 * gap
-        room = (Window.height - 2 * gap - sizing.title_font * 1.4 - sizing.target - 2 * gap)
+        # the body's height (the screen less padding, title, bar and the gaps between
+        # them), less the spacing before the filler under the blocks
+        room = (Window.height - 4 * gap - sizing.title_font * 1.4 - sizing.target - gap * 0.5)
         self._pages = paginate(story_sections(view, via_support=via_support),
                                lambda text, kind: _height(text, kind, width), room, gap * 0.5)
         self.pages = len(self._pages)
