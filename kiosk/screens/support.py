@@ -42,11 +42,10 @@ class SupportScreen(Screen):
         self.index = 0
         self._refresh()
 
-    def turn(self, by: int) -> None:
-        """上一件 / 下一件: the next issue is read aloud."""
-        index = min(max(int(self.index) + by, 0), len(self._issues) - 1)
-        if index != self.index:
-            self.index = index
+    def turn_on(self) -> None:
+        """下一件 (after the last, the first again): the issue shown is read aloud."""
+        if self._issues:
+            self.index = (int(self.index) + 1) % len(self._issues)
             self._refresh()
         App.get_running_app().speak_screen(*self.prompt()[1:])
 
