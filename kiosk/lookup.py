@@ -155,9 +155,9 @@ class StatusLookup:
             return _UNREACHABLE
         if status.ticket == ticket:
             return LookupResult(LookupOutcome.FOUND, status)
-        if is_valid_ticket(status.ticket):  # the number of a 附议 receipt: the issue supported
+        if status.support_ticket == ticket:  # a 附议 receipt's number: the issue supported
             return LookupResult(LookupOutcome.FOUND, status, ticket)
-        log.warning("lookup: the server answered about something that is not a ticket")
+        log.warning("lookup: the server answered about another ticket")
         return _UNREACHABLE
 
 

@@ -98,7 +98,7 @@ def tell_taking_kiosk(db: Session, sub: CentralSubmission) -> None:
     tell the story while offline."""
     status = story_of(db, sub)
     update = StatusUpdate(seq=0, uuid=sub.uuid,  # type: ignore[arg-type]
-                          **status.model_dump(exclude={"category"}))
+                          **status.model_dump(exclude={"category", "support_ticket"}))
     append_change(db, kind="status", key=sub.ticket, body=update.model_dump_json(),
                   kiosk_code=sub.kiosk_code)
 

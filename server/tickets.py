@@ -79,7 +79,8 @@ def ticket_status(ticket: str, db: ReadDb, kiosk: KioskCode) -> TicketStatus:
     sub = _issue_or_supported(db, ticket)
     if sub is None or not readable_by(db, sub, kiosk):
         raise _not_found(ticket)
-    return story_of(db, sub)
+    story = story_of(db, sub)
+    return story if sub.ticket == ticket else story.model_copy(update={"support_ticket": ticket})
 
 
 def _issue_or_supported(db: Session, ticket: str) -> CentralSubmission | None:

@@ -156,9 +156,10 @@ def test_the_lookup_waits_a_few_seconds_not_the_sync_timeout(
         lookup.close()
 
 
-def _status_body(ticket: str) -> bytes:
+def _status_body(ticket: str, support_ticket: str | None = None) -> bytes:
+    support = f', "support_ticket": "{support_ticket}"' if support_ticket else ""
     return (f'{{"ticket": "{ticket}", "category": "其他", "step": "sort", "note": "",'
-            f' "changed_at": "2026-03-01T08:00:00+08:00"}}').encode()
+            f' "changed_at": "2026-03-01T08:00:00+08:00"{support}}}').encode()
 
 
 TICKET = make_ticket("0042", 5)
@@ -180,12 +181,13 @@ def _mistyped(ticket: str) -> str:
         BadServer(body=b"{not json"),
         BadServer(body=b'{"ticket": 5, "step": "nowhere"}'),
         BadServer(body=_status_body(_mistyped(make_ticket("0042", 6)))),  # not a ticket
+        BadServer(body=_status_body(make_ticket("0042", 6))),  # about another ticket
         BadServer(body=b" " * 500_000 + _status_body(TICKET)),  # oversized
         BadServer(body=_status_body(TICKET), drip_s=0.05),  # a slow drip
         BadServer(status=302, headers={"location": "/elsewhere"}),
     ],
     ids=["500", "503", "401", "403", "429", "400", "bad-json", "wrong-types",
-         "not-a-ticket", "oversized", "slow-drip", "redirect"],
+         "not-a-ticket", "another-ticket", "oversized", "slow-drip", "redirect"],
 )
 def test_a_bad_answer_is_unreachable_not_not_found(
     tmp_path: Path, kiosk_key_only: str, bad: BadServer, caplog: pytest.LogCaptureFixture
@@ -221,13 +223,13 @@ def test_a_well_formed_answer_from_the_same_bad_server_is_found(
     store.close()
 
 
-def test_an_answer_about_another_ticket_is_the_issue_a_support_receipt_supports(
+def test_the_answer_to_a_support_receipt_is_the_issue_it_supports(
     tmp_path: Path, kiosk_key_only: str
 ) -> None:
     """Asked with a 附议 receipt's number, the server tells the story of the issue supported."""
     store = Store(tmp_path / "kiosk.db")
     supported = make_ticket("0042", 6)
-    with BadServer(body=_status_body(supported)) as good:
+    with BadServer(body=_status_body(supported, support_ticket=TICKET)) as good:
         lookup = StatusLookup(store, _link(good.url, kiosk_key_only, timeout=1.0))
         result = lookup.look_up(TICKET)
         lookup.close()

@@ -50,7 +50,7 @@ def _last_status(site: ConsoleSite, kiosk: str, ticket: str) -> StatusUpdate:
 
 
 def _story_fields(status: TicketStatus | StatusUpdate) -> dict[str, Any]:
-    return status.model_dump(exclude={"seq", "uuid", "category"})
+    return status.model_dump(exclude={"seq", "uuid", "category", "support_ticket"})
 
 
 def _draft(description: str) -> SubmissionDraft:

@@ -239,6 +239,8 @@ class TicketStatus(TicketStory):
     step: Step
     note: str
     changed_at: datetime
+    support_ticket: str | None = None
+    """Set when the number asked was this 附议 receipt's (then ``ticket`` is the issue's)."""
 
 
 RatingChannel = Literal["kiosk", "phone"]
