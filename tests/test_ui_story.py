@@ -90,9 +90,12 @@ def _story(server: CentralServer, key: str, ticket: str) -> TicketStatus:
 def _look_up(kiosk: Kiosk, ticket: str) -> None:
     kiosk.tap("查进度")
     kiosk.wait_screen("lookup")
-    for digit in ticket:
+    for n, digit in enumerate(ticket):
+        if n and digit == ticket[n - 1]:
+            time.sleep(0.45)  # a person's pace: quicker taps on one key count once
         kiosk.tap(digit)
-        time.sleep(0.45)  # a person's pace: quicker taps on one key count once
+    time.sleep(0.1)
+    assert kiosk.settled()["spoken"][-1] == ticket[-1]  # every key said, the last one too
     kiosk.tap("查询")
     kiosk.wait_screen("status", timeout=15)
 
