@@ -215,6 +215,8 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
             return [SCREEN_PROMPTS["confirm"], self.session.read_back(), MESSAGES["confirm_end"]]
         if name in ASK_SCREENS:
             return self.ask_prompt(name)
+        if name == "home":
+            return [SCREEN_PROMPTS["home"], MESSAGES["home_more"]]
         if callable(getattr(screen, "prompt", None)):  # a screen that knows what to say
             said: list[str] = screen.prompt()
             return said

@@ -15,14 +15,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from kiosk.receipt import next_say_day
+from sync.contract.protocol import SERVICE_KINDS
 
 if TYPE_CHECKING:
     from sync.store import Store
 
 Body = dict[str, object]
 
-SERVICE_KINDS = ("维修", "家政", "医疗", "法律", "养老", "其他")
-"""server.content.DIRECTORY_KINDS, in the order the kiosk shows them; no kind reads as 其他."""
 OTHER_KIND = SERVICE_KINDS[-1]
 NOTICE_LABELS = {"decision": "议事会决定", "result": "办理结果", "monthly": "月度数据",
                  "other": "其他"}

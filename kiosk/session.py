@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from assets import ASSETS_DIR
 from kiosk.rate_choices import RATING_WORDS
-from sync.contract.protocol import STEP_LABELS, PublicIssue, Step
+from sync.contract.protocol import SERVICE_KINDS, STEP_LABELS, PublicIssue, Step
 from sync.privacy import mask_phone
 
 if TYPE_CHECKING:  # sync.store brings SQLAlchemy, which the first frame does not need
@@ -171,4 +171,8 @@ BUTTON_LABELS = (HANDWRITE, PINYIN, VOICE, NO_MORE, WRITE_PLACE, NO_PLACE, WHOLE
                  GIVE_PHONE, ANONYMOUS, WRITE_NAME, NO_NAME, PRIVATE, PUBLIC, "确定", "好了",
                  "我要说事", "查进度", "返回", "返回修改", "提交", "完成", "查询", "删除",
                  "上一页", "下一页", "大字", "正常字", "慢一点", "正常语速", "继续使用",
-                 "返回首页", OTHER)
+                 "返回首页", OTHER,
+                 # the hall's information (公示栏, 便民服务, 说事日程) and 附议
+                 "公示栏", "便民服务", "说事日程", "上一条", "下一条", "打印这条", "上一个",
+                 "下一个", "打印小票", *SERVICE_KINDS, "我也遇到了", "我要说别的", "下一件",
+                 "提交附议")

@@ -58,6 +58,7 @@ from sqlalchemy.orm import Session
 from server.db import PublishedContent
 from server.deps import now_iso
 from server.feed import append_change
+from sync.contract.protocol import SERVICE_KINDS
 
 ContentKind = Literal["notice", "category", "schedule", "directory"]
 CONTENT_KINDS: tuple[str, ...] = get_args(ContentKind)
@@ -73,7 +74,7 @@ NOTICE_TYPES: dict[str, str] = {
     "other": "其他",
 }
 SCHEDULE_TYPES: dict[str, str] = {"say_day": "说事日", "council": "议事会", "duty": "值班"}
-DIRECTORY_KINDS: tuple[str, ...] = ("维修", "家政", "医疗", "法律", "养老", "其他")
+DIRECTORY_KINDS: tuple[str, ...] = SERVICE_KINDS
 """What a 便民服务 entry helps with, as the kiosk groups them; the last one is the default."""
 OTHER_KIND = DIRECTORY_KINDS[-1]
 

@@ -181,6 +181,10 @@ class StatusUpdate(TicketStory):
     changed_at: datetime
 
 
+SERVICE_KINDS: tuple[str, ...] = ("维修", "家政", "医疗", "法律", "养老", "其他")
+"""The kinds of a ``directory`` (便民服务) entry, in the order a kiosk shows them; an entry
+without one reads as the last, 其他."""
+
 ChangeKind = Literal["status", "notice", "category", "schedule", "directory", "public_issue"]
 """``public_issue``: an open issue of the kiosk's community its resident made 公开, offered for
 附议 (key = its ticket, body = PublicIssue); deleted once it reaches 评事."""
