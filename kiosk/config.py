@@ -91,8 +91,16 @@ class PrinterConfig(_Section):
     """JSON file with the printer's last known state; empty means printer-state.json next
     to out_dir. The sync worker reads it."""
     status_url: str
-    """If set, a second QR code on the receipt links here; "{ticket}" is replaced by the
-    ticket number, e.g. https://shuoshi.example.gov.cn/t/{ticket}."""
+    """If set, the receipt's QR holds this URL with "{ticket}" replaced by the ticket number,
+    e.g. https://shuoshi.example.gov.cn/t/{ticket}: a phone opens it and the kiosk's scanner
+    reads the ticket from it. Empty: the QR holds the bare ticket."""
+
+    @field_validator("status_url")
+    @classmethod
+    def _url_with_the_ticket(cls, value: str) -> str:
+        if value and (not value.startswith(("http://", "https://")) or "{ticket}" not in value):
+            raise ValueError('an http(s) URL with "{ticket}" in it, or "" for none')
+        return value
 
     @field_validator("profile")
     @classmethod

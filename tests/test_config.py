@@ -49,6 +49,8 @@ def test_user_file_is_layered_over_defaults(tmp_path: Path) -> None:
         ("[printer]\nknd = 1\n", ["printer.knd", "unknown key", 'did you mean "kind"']),
         ("[speech]\nrate = 1000\n", ["speech.rate", "less than or equal to 300"]),
         ('[hall]\nkiosk_code = "12"\n', ["hall.kiosk_code", "4 digits"]),
+        ('[printer]\nstatus_url = "https://example.cn/t"\n',
+         ["printer.status_url", '"{ticket}" in it']),
         ("[screen\nwidth = 1\n", ["not valid TOML", "line 3"]),
     ],
 )
