@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -69,6 +70,72 @@ class Scanner(Protocol):
     def unavailable_reason(self) -> str | None:
         """None when the scanner opens now (then closes it again); otherwise why not."""
         ...
+
+
+class Decoder(Protocol):
+    """Turns what a device sends into codes; holds the start of a code not yet ended."""
+
+    @property
+    def pending(self) -> bool:
+        ...
+
+    def flush(self) -> str | None:
+        """End the code read so far (the scanner went quiet); None when there is none."""
+        ...
+
+
+class CodeReader:
+    """The reading every scanner shares: whole codes as their suffix ends them, or once the
+    scanner has been quiet for ``gap_seconds`` (a scanner sending no suffix). A device adds
+    the codes it decodes to ``_codes`` and the time of its last input to ``_last_input``."""
+
+    def __init__(self, gap_seconds: float) -> None:
+        self._gap_s = gap_seconds
+        self._codes: deque[str] = deque()
+        self._last_input = 0.0
+
+    def read_code(self, timeout: float) -> str | None:
+        decoder = self._open_decoder()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._codes:
+                return self._codes.popleft()
+            now = time.monotonic()
+            gap_ends = self._last_input + self._gap_s
+            if decoder.pending and now >= gap_ends:
+                code = decoder.flush()
+                if code:
+                    return code
+                continue
+            until = min(deadline, gap_ends) if decoder.pending else deadline
+            if until <= now:
+                return None
+            self._wait_and_take(until - now)
+
+    def unavailable_reason(self) -> str | None:
+        try:
+            self.open()
+        except ScannerUnavailable as exc:
+            return str(exc)
+        finally:
+            self.close()
+        return None
+
+    # ---- the device's part ----
+
+    def open(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _open_decoder(self) -> Decoder:
+        """The decoder of the open device; raises ScannerUnavailable when it is not open."""
+        raise NotImplementedError
+
+    def _wait_and_take(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for input and decode what came; raises ScannerGone."""
+        raise NotImplementedError
 
 
 class NoScanner:

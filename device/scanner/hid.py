@@ -12,7 +12,6 @@ import stat
 import struct
 import time
 import tty
-from collections import deque
 from typing import Protocol
 
 from evdev import InputDevice, InputEvent, ecodes, list_devices
@@ -20,6 +19,7 @@ from evdev import InputDevice, InputEvent, ecodes, list_devices
 from device.scanner.base import (
     DEFAULT_GAP_SECONDS,
     MAX_CODE_CHARS,
+    CodeReader,
     ScannerGone,
     ScannerUnavailable,
 )
@@ -222,17 +222,15 @@ def find_by_name(name: str) -> str:
     raise ScannerUnavailable(f"no input device named like {name!r}")
 
 
-class HidScanner:
+class HidScanner(CodeReader):
     """A keyboard-wedge scanner at an event node (e.g. /dev/shuoshi-scanner, made by a udev
     rule), or found by its device name when ``device`` is no path."""
 
     def __init__(self, device: str, *, gap_seconds: float = DEFAULT_GAP_SECONDS) -> None:
+        super().__init__(gap_seconds)
         self._device = device
-        self._gap_s = gap_seconds
         self._source: _EventSource | None = None
         self._decoder = KeystrokeDecoder()
-        self._codes: deque[str] = deque()
-        self._last_key = 0.0
         self.grabbed = False
         """Whether the open device is grabbed (a real event node)."""
 
@@ -252,32 +250,22 @@ class HidScanner:
         self._decoder = KeystrokeDecoder()
         self._codes.clear()
 
-    def read_code(self, timeout: float) -> str | None:
-        source = self._source
-        if source is None:
+    def _open_decoder(self) -> KeystrokeDecoder:
+        if self._source is None:
             raise ScannerUnavailable("not open")
-        deadline = time.monotonic() + timeout
-        while True:
-            if self._codes:
-                return self._codes.popleft()
-            now = time.monotonic()
-            gap_ends = self._last_key + self._gap_s
-            if self._decoder.pending and now >= gap_ends:
-                code = self._decoder.flush()  # a scanner without a suffix
-                if code:
-                    return code
-                continue
-            until = min(deadline, gap_ends) if self._decoder.pending else deadline
-            if until <= now:
-                return None
-            readable, _, _ = select.select([source.fileno()], [], [], until - now)
-            if readable:
-                self._take(source.read_events())
+        return self._decoder
+
+    def _wait_and_take(self, seconds: float) -> None:
+        source = self._source
+        assert source is not None
+        readable, _, _ = select.select([source.fileno()], [], [], seconds)
+        if readable:
+            self._take(source.read_events())
 
     def _take(self, events: list[InputEvent]) -> None:
         for event in events:
             if event.type == ecodes.EV_KEY and event.value == KEY_DOWN:
-                self._last_key = time.monotonic()
+                self._last_input = time.monotonic()
             code = self._decoder.feed(event)
             if code:
                 self._codes.append(code)
@@ -286,12 +274,3 @@ class HidScanner:
         source, self._source = self._source, None
         if source is not None:
             source.close()
-
-    def unavailable_reason(self) -> str | None:
-        try:
-            self.open()
-        except ScannerUnavailable as exc:
-            return str(exc)
-        finally:
-            self.close()
-        return None

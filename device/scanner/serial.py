@@ -6,13 +6,13 @@ from __future__ import annotations
 import contextlib
 import select
 import time
-from collections import deque
 
 import serial
 
 from device.scanner.base import (
     DEFAULT_GAP_SECONDS,
     MAX_CODE_CHARS,
+    CodeReader,
     ScannerGone,
     ScannerUnavailable,
     printable,
@@ -59,16 +59,14 @@ class LineDecoder:
         return text if text and not overflow else None
 
 
-class SerialScanner:
+class SerialScanner(CodeReader):
     def __init__(self, port: str = DEFAULT_PORT, *, baudrate: int = 9600,
                  gap_seconds: float = DEFAULT_GAP_SECONDS) -> None:
+        super().__init__(gap_seconds)
         self._port = port or DEFAULT_PORT
         self._baudrate = baudrate
-        self._gap_s = gap_seconds
         self._serial: serial.Serial | None = None
         self._decoder = LineDecoder()
-        self._codes: deque[str] = deque()
-        self._last_byte = 0.0
 
     @property
     def description(self) -> str:
@@ -84,32 +82,22 @@ class SerialScanner:
         self._decoder = LineDecoder()
         self._codes.clear()
 
-    def read_code(self, timeout: float) -> str | None:
-        port = self._serial
-        if port is None:
+    def _open_decoder(self) -> LineDecoder:
+        if self._serial is None:
             raise ScannerUnavailable("not open")
-        deadline = time.monotonic() + timeout
-        while True:
-            if self._codes:
-                return self._codes.popleft()
-            now = time.monotonic()
-            gap_ends = self._last_byte + self._gap_s
-            if self._decoder.pending and now >= gap_ends:
-                code = self._decoder.flush()
-                if code:
-                    return code
-                continue
-            until = min(deadline, gap_ends) if self._decoder.pending else deadline
-            if until <= now:
-                return None
-            try:
-                readable, _, _ = select.select([port.fileno()], [], [], until - now)
-                data = port.read(max(1, port.in_waiting)) if readable else b""
-            except (serial.SerialException, OSError) as exc:
-                raise ScannerGone(str(exc)) from None
-            if data:
-                self._last_byte = time.monotonic()
-                self._codes.extend(self._decoder.feed(data))
+        return self._decoder
+
+    def _wait_and_take(self, seconds: float) -> None:
+        port = self._serial
+        assert port is not None
+        try:
+            readable, _, _ = select.select([port.fileno()], [], [], seconds)
+            data = port.read(max(1, port.in_waiting)) if readable else b""
+        except (serial.SerialException, OSError) as exc:
+            raise ScannerGone(str(exc)) from None
+        if data:
+            self._last_input = time.monotonic()
+            self._codes.extend(self._decoder.feed(data))
 
     def close(self) -> None:
         port, self._serial = self._serial, None
@@ -117,15 +105,6 @@ class SerialScanner:
             # unplugged: nothing left to close properly
             with contextlib.suppress(serial.SerialException, OSError):
                 port.close()
-
-    def unavailable_reason(self) -> str | None:
-        try:
-            self.open()
-        except ScannerUnavailable as exc:
-            return str(exc)
-        finally:
-            self.close()
-        return None
 
 
 def _plain(exc: serial.SerialException, port: str) -> str:
