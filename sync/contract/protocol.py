@@ -55,7 +55,7 @@ OUTCOME_LABELS: dict[str, str] = {"immediate": "即办件", "promised": "承诺�
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 MOBILE_PHONE = re.compile(r"1[3-9][0-9]{9}")
