@@ -73,7 +73,7 @@ def _record(db: Session, rating: RatingIn, sub: CentralSubmission, kiosk: str
     inserted = db.scalar(insert_or_nothing(db, Rating).values(
         uuid=str(rating.uuid), ticket=rating.ticket, kiosk_code=kiosk, score=rating.score,
         reasons=json.dumps(rating.reasons, ensure_ascii=False), channel=rating.channel,
-        created_at=rating.created_at.isoformat(timespec="seconds")).returning(Rating.uuid))
+        created_at=rating.created_at.isoformat(timespec="microseconds")).returning(Rating.uuid))
     if inserted is None:  # already there (RETURNING: the rowcount is -1 on PostgreSQL)
         return _duplicate(db, rating, kiosk)
     tell_taking_kiosk(db, sub)

@@ -210,3 +210,18 @@ def test_staff_record_a_rating_given_in_a_phone_call_under_the_same_rules(
     refused = by_phone(_rating(early))
     assert refused.status_code == 409 and "办事" in refused.json()["detail"]
     assert by_phone(_rating(xingfuli_ticket), headers={}).status_code == 401
+
+
+def test_of_two_ratings_in_the_same_second_the_later_counts(console_site: ConsoleSite) -> None:
+    site = console_site
+    ticket = _raised_and_done(site, "0102", "路灯不亮")
+    at = datetime.now().astimezone().replace(microsecond=100_000)
+    # the earlier one has the larger uuid: a tie on the second would make it the latest
+    first = _rating(ticket, "unsatisfied", rating_id="ffffffff-0000-4000-8000-000000000000",
+                    created_at=at.isoformat())
+    later = _rating(ticket, "satisfied", rating_id="00000000-0000-4000-8000-000000000000",
+                    created_at=(at + timedelta(milliseconds=600)).isoformat())
+    for body in (first, later):
+        assert _rate(site, "0102", body).json() == {"status": "accepted"}
+    with site.server.signed_client("0102", site.kiosk_keys["0102"]) as client:
+        assert client.get(f"{API_PREFIX}/tickets/{ticket}").json()["rating"] == "satisfied"
