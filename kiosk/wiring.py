@@ -25,13 +25,6 @@ if TYPE_CHECKING:  # imported where used: the printer package (Pillow, qrcode) l
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# drawn from when the CJK font lacks a symbol (☎, ①, emoji outlines) on bitmap fallback
-FALLBACK_FONTS = (
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/truetype/noto/NotoSansSymbols2-Regular.ttf"),
-)
-
-
 def hall_info(cfg: AppConfig) -> HallInfo:
     return HallInfo(community=cfg.hall.community, name=cfg.hall.name,
                     hotline=cfg.hall.hotline, kiosk_code=cfg.hall.kiosk_code,
@@ -52,8 +45,9 @@ def state_file(printer: PrinterConfig) -> Path:
 
 def build_glyphs(font: Path) -> GlyphSource:
     from device.printer import GlyphSource
+    from kiosk.fonts import find_fallback_fonts, font_with
 
-    return GlyphSource([font, *(path for path in FALLBACK_FONTS if path.is_file())])
+    return GlyphSource([font, *find_fallback_fonts(font)], font_with)
 
 
 def build_printer(cfg: AppConfig, font: Path | GlyphSource) -> Printer:

@@ -28,7 +28,10 @@ from device.printer import (
     text_columns,
     wrap,
 )
-from device.printer.linebreak import NO_LINE_END, NO_LINE_START
+
+# the Chinese rules (GB/T 15834, like JIS X 4051 kinsoku) the line breaking must honour
+NO_LINE_START = frozenset("。，、；：？！）」』》〉】〕］｝”’…～·．,.;:?!)]}%％‰℃")
+NO_LINE_END = frozenset("（「『《〈【〔［｛“‘([{¥￥")
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

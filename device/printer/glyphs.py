@@ -1,12 +1,15 @@
 """Draw single characters as printer-dot bitmaps, for text the printer's ROM font lacks.
 
-Fonts are tried in order; a character no font has is drawn as a box with its code point in
-hex (the "last resort" glyph), so it is never printed as '?' or as the wrong character.
+Fonts are tried in order (the primary CJK font, then fallbacks such as Droid Sans Fallback);
+for a character none of them has, ``find_font`` (fontconfig, see kiosk.fonts) may name any
+other installed font that has it. Only a character no font on the system has is drawn as a
+box with its code point in hex (the "last resort" glyph), never as '?' or a wrong character.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -32,16 +35,33 @@ def cell_width(char: str) -> int:
 class GlyphSource:
     """Glyph masks (mode L, 255 = ink) one cell wide and 24 dots high, cached."""
 
-    def __init__(self, fonts: Sequence[Path]) -> None:
-        self.fonts = [ImageFont.truetype(str(path), FONT_SIZE) for path in fonts]
-        if not self.fonts:
+    def __init__(
+        self, fonts: Sequence[Path], find_font: Callable[[str], Path | None] | None = None
+    ) -> None:
+        if not fonts:
             raise ValueError("GlyphSource needs at least one font")
-        self._notdef = [self._raw_mask(font, NOT_A_CHARACTER) for font in self.fonts]
+        # (path, font, its missing-glyph mask); only ever appended to, as one tuple
+        self._faces: list[tuple[Path, FontType, bytes]] = []
+        for path in fonts:
+            self._load(path)
+        self.find_font = find_font
+        self._asked: set[str] = set()
+        self._lock = threading.Lock()  # the print worker and the virtual printer share one
         self._cache: dict[tuple[str, bool], Image.Image] = {}
+
+    def _load(self, path: Path) -> tuple[Path, FontType, bytes]:
+        font = ImageFont.truetype(str(path), FONT_SIZE)
+        face = (path, font, self._raw_mask(font, NOT_A_CHARACTER))
+        self._faces.append(face)
+        return face
+
+    @property
+    def paths(self) -> list[Path]:
+        return [path for path, _, _ in self._faces]
 
     @property
     def primary(self) -> FontType:
-        return self.fonts[0]
+        return self._faces[0][1]
 
     def _raw_mask(self, font: FontType, char: str) -> bytes:
         return bytes(font.getmask(char, mode="L"))
@@ -49,11 +69,19 @@ class GlyphSource:
     def font_for(self, char: str) -> FontType | None:
         """The first font that really draws ``char`` (not its missing-glyph box)."""
         if char.isspace():
-            return self.fonts[0]
-        for font, notdef in zip(self.fonts, self._notdef, strict=True):
+            return self.primary
+        for _, font, notdef in list(self._faces):
             if self._raw_mask(font, char) != notdef:
                 return font
-        return None
+        with self._lock:
+            if self.find_font is None or char in self._asked:
+                return None
+            self._asked.add(char)
+            path = self.find_font(char)
+            if path is None or path in self.paths:
+                return None
+            _, font, notdef = self._load(path)  # kept for later rare characters too
+        return font if self._raw_mask(font, char) != notdef else None
 
     def mask(self, char: str, bold: bool = False) -> Image.Image:
         key = (char, bold)

@@ -1,21 +1,30 @@
-"""Display width and Chinese line breaking for fixed-width receipt columns.
+"""Display width and line breaking for fixed-width receipt columns.
 
 On the printer every non-ASCII character fills a full-width cell (two columns), ASCII one.
-Breaking follows the usual Chinese rules (GB/T 15834, like JIS X 4051 kinsoku): closing
-punctuation never starts a line, opening brackets never end one, runs of Latin letters
-and digits stay whole, and a grouped ticket number such as ``0001 00015 3`` is never split.
+Break opportunities come from the Unicode line breaking algorithm (UAX #14, via uniseg):
+closing punctuation (。，」) never starts a line, opening brackets never end one, "……" and
+"——" stay whole, Latin words and numbers stay whole. On top of it, for receipts:
+
+- a grouped ticket number such as ``0001 00015 3`` is one unbreakable run;
+- a paragraph's leading spaces (the 全角 indent "　　") are kept; spaces at a break hang
+  and are dropped there;
+- a run wider than the paper (a URL, a long number) is split by width, starting on the
+  current line, so a label such as "内容：" is never left alone before it. A Latin run that
+  merely does not fit after a label ending in a colon is split the same way.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-NO_LINE_START = frozenset(
-    "。，、；：？！）」』》〉】〕］｝”’…—～·．,.;:?!)]}%％‰℃"
-)
-NO_LINE_END = frozenset("（「『《〈【〔［｛“‘([{¥￥")
+from uniseg.linebreak import line_break_units
+
 TICKET_GROUPS = re.compile(r"\d{4} \d{5} \d")
-ATOMS = re.compile(r"\d{4} \d{5} \d|[!-~]+| +|.", re.DOTALL)
+NO_BREAK_SPACE = "\u00a0"
+HANGING = " \u3000"  # spaces that may hang past the end of a line, as UAX #14 lets them
+LABEL_ENDS = ("：", ":")
+PAIRED = "…—"  # written doubled in Chinese: 省略号 "……", 破折号 "——"
 
 
 def char_columns(char: str) -> int:
@@ -27,66 +36,97 @@ def text_columns(text: str) -> int:
     return sum(char_columns(char) for char in text)
 
 
-def _atoms(text: str, width: int) -> list[str]:
-    atoms: list[str] = []
-    for atom in ATOMS.findall(text):
-        if text_columns(atom) <= width or atom.isspace():
-            atoms.append(atom)
-        else:  # a Latin word wider than the paper: split it where it must
-            atoms.extend(_hard_split(atom, width))
-    return atoms
+def _units(text: str) -> Iterator[str]:
+    """UAX #14 units (each ends at a break opportunity), ticket numbers kept whole."""
+    guarded = TICKET_GROUPS.sub(lambda match: match[0].replace(" ", NO_BREAK_SPACE), text)
+    start = 0
+    for unit in line_break_units(guarded):
+        # the guard swaps characters one for one, so the offsets hold in the original text
+        yield text[start : start + len(unit)]
+        start += len(unit)
 
 
-def _hard_split(word: str, width: int) -> list[str]:
-    parts, current = [], ""
-    for char in word:
-        if current and text_columns(current + char) > width:
-            parts.append(current)
-            current = ""
-        current += char
-    return [*parts, current] if current else parts
+def _splittable(unit: str) -> bool:
+    """A Latin or number run, which may be cut anywhere; never a ticket number."""
+    core = unit.rstrip(HANGING)
+    return bool(core) and core.isascii() and not TICKET_GROUPS.search(core)
 
 
-def _starts_badly(atom: str) -> bool:
-    return atom[:1] in NO_LINE_START
+def _cut(unit: str, room: int) -> tuple[str, str]:
+    """The longest head of ``unit`` within ``room`` columns, and the rest."""
+    used = 0
+    for index, char in enumerate(unit):
+        used += char_columns(char)
+        if used > room:
+            if char in PAIRED:  # a cut never splits "……" or "——": cut before the pair
+                run_start = index
+                while run_start > 0 and unit[run_start - 1] == char:
+                    run_start -= 1
+                index -= (index - run_start) % 2
+            return unit[:index], unit[index:]
+    return unit, ""
 
 
-def _ends_badly(atom: str) -> bool:
-    return atom[-1:] in NO_LINE_END
+class _Lines:
+    """Greedy filling of lines of at most ``width`` columns."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.done: list[str] = []
+        self.line = ""
+
+    @property
+    def room(self) -> int:
+        return self.width - text_columns(self.line)
+
+    def fits(self, unit: str) -> bool:
+        return text_columns(unit.rstrip(HANGING)) <= self.room
+
+    def add(self, unit: str) -> None:
+        self.line += unit
+
+    def next_line(self) -> None:
+        self.done.append(self.line.rstrip(HANGING))
+        self.line = ""
+
+    def add_cut(self, unit: str) -> None:
+        """Fill the rest of this line with the head of ``unit``, then whole lines of it."""
+        while not self.fits(unit):
+            head, unit = _cut(unit, self.room)
+            if not head and not self.line:  # paper narrower than a pair: cut it after all
+                head, unit = unit[:1], unit[1:]
+            if not head:  # not even one character fits: go on on a fresh line
+                self.next_line()
+                continue
+            self.add(head)
+            self.next_line()
+        self.add(unit)
+
+    def finish(self) -> list[str]:
+        last = self.line.rstrip(" ")
+        if text_columns(last) > self.width:  # nothing but hanging spaces left over
+            last = last.rstrip(HANGING)
+        return [*self.done, last]
 
 
 def wrap(text: str, width: int) -> list[str]:
     """Lines of at most ``width`` columns; an empty text gives one empty line."""
     if width < 2:
         raise ValueError(f"wrap width must be at least 2 columns, got {width}")
-    lines: list[list[str]] = [[]]
-    used = 0
-    for atom in _atoms(text, width):
-        size = text_columns(atom)
-        line = lines[-1]
-        if used + size <= width:
-            if atom.isspace() and not line:
-                continue  # no leading blanks on a wrapped line
-            line.append(atom)
-            used += size
+    lines = _Lines(width)
+    for unit in _units(text):
+        if lines.fits(unit):
+            lines.add(unit)
             continue
-        if atom.isspace():
-            lines.append([])
-            used = 0
+        too_wide = text_columns(unit.rstrip(HANGING)) > width
+        after_label = lines.line.rstrip(HANGING).endswith(LABEL_ENDS)
+        indent_only = not lines.line.strip(HANGING)
+        if indent_only or (_splittable(unit) and (too_wide or after_label)):
+            lines.add_cut(unit)  # fill this line: after the indent, or glued to the label
             continue
-        carried: list[str] = []
-        # push one character down so the new line does not start with 。，」, and an
-        # opening （「 down so the old line does not end with it; a line of nothing but
-        # punctuation breaks anywhere
-        if _starts_badly(atom) and len(line) > 1 and not _starts_badly(line[-1]):
-            carried.insert(0, line.pop())
-        while len(line) > 1 and (_ends_badly(line[-1]) or line[-1].isspace()):
-            moved = line.pop()
-            if not moved.isspace():
-                carried.insert(0, moved)
-        if text_columns("".join([*carried, atom])) > width:
-            line.extend(carried)  # cannot honour the rule without overflowing the paper
-            carried = []
-        lines.append([*carried, atom])
-        used = text_columns("".join(lines[-1]))
-    return ["".join(line).rstrip(" ") for line in lines]
+        lines.next_line()
+        if too_wide:  # no break opportunity inside (a run of punctuation)
+            lines.add_cut(unit)
+        else:
+            lines.add(unit)
+    return lines.finish()
