@@ -35,10 +35,25 @@ class HallText:
 
 
 def _look_up_lines(ticket: str, hall: HallText) -> list[Element]:
-    """How to follow it, with the one QR the kiosk's scanner and a phone both read."""
+    """How to follow it, with the one QR the kiosk's scanner and a phone both read, and the
+    说事热线 big: the way for someone who will not scan a code."""
     where = "在说事厅或用手机扫下方二维码" if hall.status_url else "在说事厅扫下方二维码"
-    return [Text(f"查进度：{where}或输入号码，"), Text(f"或拨打说事热线 {hall.hotline}"),
-            QRCode(receipt_code(ticket, hall.status_url), module_size=QR_MODULE)]
+    lines: list[Element] = [Text(f"查进度：{where}，或输入回执号码", bold=True),
+                            QRCode(receipt_code(ticket, hall.status_url), module_size=QR_MODULE)]
+    if hall.hotline:
+        lines += [Text("或拨打说事热线", align="center", bold=True), _big(hall.hotline)]
+    return lines
+
+
+def _big(text: str) -> Text:
+    """Double height and width, bold, on one line: smaller only if the paper is too narrow."""
+    return Text(text, scale=2, align="center", bold=True, keep_whole=True)
+
+
+def _say_day_lines(after: date) -> list[Element]:
+    day = next_say_day(after)
+    return [Text("下次说事日（逢五说事）", align="center", bold=True),
+            _big(f"{day.month}月{day.day}日")]
 
 
 def steps_line(current: Step) -> str:
@@ -106,10 +121,7 @@ def submission_receipt(
         *_steps(sub.step, columns),
         Text(f"答复：{REPLY_WORKING_DAYS}个工作日内会联系您"),
         *_look_up_lines(sub.ticket, hall),
-    ]
-    say_day = next_say_day(when.date())
-    elements += [
-        Text(f"下次说事日：{say_day.month}月{say_day.day}日（逢五说事）", align="center"),
+        *_say_day_lines(when.date()),
         Text("个人信息仅用于回复您，不会公开。", align="center"),
         Feed(2),
         Cut(),
@@ -137,6 +149,7 @@ def support_receipt(support: StoredSupport, hall: HallText, *, columns: int = 48
         Rule(),
         *_steps(support.step, columns),
         *_look_up_lines(support.support_ticket, hall),
+        *_say_day_lines(support.created_at.date()),
         Text("感谢您的附议，个人信息不会公开。", align="center"),
         Feed(2),
         Cut(),
