@@ -28,6 +28,9 @@ from device.printer import (
     text_columns,
     wrap,
 )
+from device.printer.glyphs import to_bit_columns
+from kiosk.fonts import find_fallback_fonts, font_with
+from kiosk.wiring import build_glyphs
 
 # the Chinese rules (GB/T 15834, like JIS X 4051 kinsoku) the line breaking must honour
 NO_LINE_START = frozenset("。，、；：？！）」』》〉】〕］｝”’…～·．,.;:?!)]}%％‰℃")
@@ -180,3 +183,93 @@ def test_native_profiles_print_qr_natively_and_cut_as_allowed(
     render_image(data, glyphs, profile.paper_dots).save(png)
     with Image.open(png) as image:
         assert [code.text for code in zxingcpp.read_barcodes(image)] == ["0001000153"]
+
+
+DROID = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+RARE = "㐀㐁㐂"  # CJK extension A: four bytes in GB18030, in no printer's ROM, not in WenQuanYi
+needs_droid = pytest.mark.skipif(not DROID.exists(), reason="fonts-droid-fallback not installed")
+
+
+@pytest.fixture(scope="module")
+def system_glyphs() -> GlyphSource:
+    return build_glyphs(FONT)
+
+
+def _hex_box(char: str) -> Image.Image:
+    """What a character no font draws looks like: the last-resort box with its code point."""
+    return GlyphSource([FONT]).mask(char)
+
+
+@needs_droid
+def test_fallback_fonts_are_found_with_droid_sans_fallback_among_them() -> None:
+    fallbacks = find_fallback_fonts(FONT)
+
+    assert DROID in fallbacks and FONT not in fallbacks
+    assert font_with("㐀") is not None  # fontconfig names a font that has it
+
+
+@needs_droid
+def test_rare_characters_are_drawn_from_the_fallback_font_not_a_hex_box(
+    system_glyphs: GlyphSource,
+) -> None:
+    masks = [system_glyphs.mask(char) for char in RARE]
+
+    for char, mask in zip(RARE, masks, strict=True):
+        assert GlyphSource([FONT]).font_for(char) is None  # the primary font lacks it
+        assert mask.getbbox() is not None, char  # ink
+        assert mask.tobytes() != _hex_box(char).tobytes(), char
+    assert len({mask.tobytes() for mask in masks}) == len(RARE)  # each its own glyph
+
+
+@needs_droid
+def test_a_font_fontconfig_finds_is_taken_for_a_character_no_listed_font_has() -> None:
+    glyphs = GlyphSource([FONT], find_font=font_with)
+
+    assert glyphs.font_for("㐀") is not None
+    assert len(glyphs.paths) == 2  # loaded once, kept for the next rare character
+    assert glyphs.mask("㐁").tobytes() != _hex_box("㐁").tobytes()
+
+
+@needs_droid
+@pytest.mark.parametrize("name", ["generic-58-gb18030", "epson-tm-t88-cn"])
+def test_native_printer_gets_the_rare_glyph_as_a_bitmap_and_paper_shows_it(
+    name: str, system_glyphs: GlyphSource
+) -> None:
+    profile = get_profile(name)
+    drawn = []
+    for char in RARE:
+        data = encode_receipt(ReceiptLayout((Text(f"王{char}"),)), profile, system_glyphs)
+        (line,) = _texts(data)
+        assert line.text == "王\ufffc" and "王".encode("gb18030") in data
+        assert char.encode("gb18030") not in data  # the printer could not draw those bytes
+        (image,) = line.images
+        assert image.columns == to_bit_columns(system_glyphs.mask(char))
+        paper = render_image(data, system_glyphs, profile.paper_dots).convert("L")
+        cell = paper.crop((24, 12, 48, 36)).point(lambda v: 255 if v < 128 else 0)
+        assert cell.getbbox() is not None  # dark dots where the glyph is
+        assert cell.tobytes() != _hex_box(char).tobytes()
+        drawn.append(cell.tobytes())
+    assert len(set(drawn)) == len(RARE)
+
+
+@needs_droid
+def test_raster_printer_paper_shows_the_rare_glyph(system_glyphs: GlyphSource) -> None:
+    profile = get_profile("raster-58")
+    papers = []
+    for char in "㐀㐁":
+        data = encode_receipt(ReceiptLayout((Text(char),)), profile, system_glyphs)
+        paper = render_image(data, system_glyphs, profile.paper_dots).convert("L")
+        box = paper.point(lambda v: 255 if v < 128 else 0).getbbox()
+        assert box is not None
+        boxed = encode_receipt(ReceiptLayout((Text(char),)), profile, GlyphSource([FONT]))
+        assert data != boxed  # not the last-resort box the primary font alone would give
+        papers.append(paper.tobytes())
+    assert papers[0] != papers[1]
+
+
+def test_a_character_outside_the_basic_plane_comes_from_a_font_that_has_it(
+    system_glyphs: GlyphSource,
+) -> None:
+    if font_with("𠮷") is None:
+        pytest.skip("no installed font has U+20BB7 𠮷 (Droid Sans Fallback does not)")
+    assert system_glyphs.mask("𠮷").tobytes() != _hex_box("𠮷").tobytes()

@@ -14,6 +14,7 @@ from PIL import Image
 from device.printer import (
     DecodedCut,
     DecodedQR,
+    DecodedText,
     PrinterState,
     VirtualPrinter,
     decode_escpos,
@@ -33,12 +34,13 @@ from kiosk.receipt import (
     queue_slip,
     record_book,
     submission_receipt,
+    support_receipt,
 )
 from kiosk.wiring import build_glyphs, build_print_worker, hall_info
 from sync.contract.protocol import Step
 from sync.contract.ticket import group, make_ticket
 from sync.privacy import mask_phone
-from sync.store import Store, StoredSubmission, SubmissionDraft
+from sync.store import Store, StoredSubmission, StoredSupport, SubmissionDraft
 from tests.conftest import shuoshi
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -81,6 +83,37 @@ def test_submission_receipt_carries_everything_and_no_phone(
     png = render_png(data, build_glyphs(FONT), tmp_path / "r.png", profile.paper_dots)
     with Image.open(png) as paper:
         assert [c.text for c in zxingcpp.read_barcodes(paper)] == [sub.ticket]
+
+
+@pytest.mark.parametrize("profile_name", ["generic-58-gb18030", "generic-80-gb18030",
+                                          "epson-tm-t82iii-cn", "epson-tm-t88-cn"])
+def test_hotline_say_day_and_ticket_are_big_and_the_look_up_line_bold(profile_name: str) -> None:
+    profile = get_profile(profile_name)
+    support = StoredSupport(uuid="s", support_ticket=make_ticket("0042", 8),
+                            ticket=make_ticket("0042", 7), kiosk_code="0042", category="安全隐患",
+                            description="电动车充电线从五楼窗户垂下来", step=Step.SORT,
+                            masked_phone="138****5678", created_at=WHEN, acknowledged=False)
+    for layout, ticket in ((submission_receipt(_sub(), HALL, columns=profile.columns),
+                            _sub().ticket),
+                           (support_receipt(support, HALL, columns=profile.columns),
+                            support.support_ticket)):
+        data = encode_receipt(layout, profile, build_glyphs(FONT))
+        lines = {line.text: line for line in decode_escpos(data) if isinstance(line, DecodedText)}
+
+        for big in (group(ticket), "0716-1234567", "3月25日"):  # a whole line each, not wrapped
+            assert lines[big].scale >= 2 and lines[big].bold, big
+        look_up = [line for text, line in lines.items() if text.startswith("查进度")]
+        assert look_up and all(line.bold for line in look_up)
+        assert lines["或拨打说事热线"].bold and lines["下次说事日（逢五说事）"].bold
+        assert len(data) <= 1500  # the real default receipt, with the bigger lines
+
+
+def test_no_hotline_line_without_a_hotline() -> None:
+    layout = submission_receipt(_sub(), HallText("幸福里社区", "幸福里社区说事厅", ""))
+    text = decoded_text(encode_receipt(layout, get_profile("generic-80-gb18030"),
+                                       build_glyphs(FONT)))
+
+    assert "说事热线" not in text and "3月25日" in text
 
 
 def test_anonymous_voice_reprint_and_status_url() -> None:
