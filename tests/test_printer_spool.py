@@ -100,17 +100,21 @@ def test_job_interrupted_by_a_restart_is_held_not_printed_again(
 ) -> None:
     spool = Spool(tmp_path / "spool")
     job = spool.enqueue("receipt-0001000153", _layout("说事回执"), label="0001000153")
-    assert spool.claim(job.job_id) is not None  # ...and then the kiosk was killed
+    assert spool.claim(job.job_id) is not None
+    spool.mark_sending(job.job_id)  # ...its bytes started out, and then the kiosk was killed
+    unsent = spool.enqueue("receipt-0001000145", _layout("未发出"), label="0001000145")
+    assert spool.claim(unsent.job_id) is not None  # killed before its first byte
     later = spool.enqueue("receipt-0001000161", _layout("下一张"), label="0001000161")
 
     worker = _worker(tmp_path, virtual)
     worker.start()
     try:
-        assert worker.wait_attempted([later.job_id], 10)
-        assert virtual.wait_for_jobs(1)
+        assert worker.wait_attempted([unsent.job_id, later.job_id], 10)
+        assert virtual.wait_for_jobs(2)
     finally:
         worker.close()
-    assert [decoded_text(job) for job in virtual.jobs] == ["下一张"]
+    # the one that never reached the printer is printed, not held, and nothing twice
+    assert [decoded_text(job) for job in virtual.jobs] == ["未发出", "下一张"]
     held = spool.held()
     assert [(h.label, h.note) for h in held] == [("0001000153", INTERRUPTED)]
     assert spool.resolve_held("0001000153") == 1 and spool.held() == []

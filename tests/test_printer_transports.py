@@ -60,7 +60,7 @@ def test_receipt_prints_through_the_real_transport(
     assert virtual.wait_for_jobs(1)
     assert virtual.jobs == [RECEIPT]
     assert decoded_text(virtual.jobs[0]) == "说事回执 0001 00015 3"
-    assert virtual.status_requests == 3  # DLE EOT 1, 2, 4 before the job
+    assert virtual.status_requests == 6  # DLE EOT 1, 2, 4 before the job and after it
 
 
 @pytest.mark.parametrize("state", [PrinterState.PAPER_OUT, PrinterState.COVER_OPEN,
@@ -101,7 +101,8 @@ def test_unreachable_network_printer_is_offline_and_nothing_leaks() -> None:
         port = sock.getsockname()[1]
     printer = LinkPrinter(NetworkLink("127.0.0.1", port, timeout=0.5), PROFILE)
 
-    assert printer.status() is PrinterState.OFFLINE
+    assert printer.status() is PrinterState.UNREACHABLE
+    assert printer.status().label == "打印机未连接"
     outcome = printer.send(RECEIPT, "receipt-1")
     assert not outcome.ok and not outcome.maybe_printed
     assert "cannot connect" in outcome.detail
@@ -171,7 +172,7 @@ def test_virtual_printer_renders_paper_with_scannable_qr(
 def test_status_bits_round_trip() -> None:
     for state in PrinterState:
         replies = replies_for(state)
-        expected = state
+        expected = PrinterState.UNKNOWN if state is PrinterState.UNREACHABLE else state
         assert (state_from_replies(replies) if replies else PrinterState.UNKNOWN) is expected
     assert state_from_replies({1: 0x00}) is PrinterState.UNKNOWN  # not a status byte
 
@@ -183,3 +184,66 @@ def test_usb_printer_that_is_not_plugged_in_is_a_plain_error() -> None:
     link = UsbLink(0x0416, 0x5011, timeout=1)
     with pytest.raises(LinkError, match=r"cannot open USB 0416:5011: .*not found"):
         link.open()
+
+
+def _long_receipt(lines: int) -> bytes:
+    text = tuple(Text(f"第{n:02d}行 幸福里社区说事回执") for n in range(lines))
+    return encode_escpos(ReceiptLayout(text), PROFILE)
+
+
+@pytest.mark.parametrize("state", [PrinterState.ONLINE, PrinterState.UNKNOWN],
+                         ids=["answers-status", "silent"])
+def test_connection_cut_mid_job_is_never_counted_printed(
+    state: PrinterState, virtual: VirtualEscPosPrinter
+) -> None:
+    data = _long_receipt(24)
+    assert len(data) > 600
+    virtual.state = state
+    virtual.drop_after = 200  # switched off after 200 bytes
+    printer = _network(virtual)
+    outcome = printer.send(data, "receipt-1")
+
+    assert not outcome.ok, outcome.detail
+    assert outcome.maybe_printed  # half on paper: held for staff, never resent by itself
+    assert virtual.drops == 1
+    assert virtual.wait_for_jobs(1) and len(virtual.jobs[0]) < len(data)
+
+
+def test_raster_job_at_9600_baud_goes_out_with_the_default_timeout(
+    virtual: VirtualEscPosPrinter,
+) -> None:
+    from device.printer.links import DEFAULT_TIMEOUT
+
+    virtual.baud = 9600
+    # more than the pty buffers: a write then waits longer than a fixed 2 s for room
+    data = b"\x1b@" + (b"\x1dv0\x00\x48\x00\x10\x00" + bytes(range(256)) * 4 + b"\x00"
+                       * (0x48 * 0x10 - 1024)) * 19
+    assert len(data) > 22_000
+    link = make_link("serial", virtual.serve_pty(), baudrate=9600, timeout=DEFAULT_TIMEOUT)
+    outcome = LinkPrinter(link, PROFILE).send(data, "raster-receipt")
+
+    assert outcome.ok, outcome.detail
+    assert outcome.state is PrinterState.ONLINE  # asked after the job, once the line drained
+    assert virtual.wait_for_jobs(1, timeout=60) and virtual.jobs == [data]
+
+
+def test_virtual_printer_survives_a_cut_off_job_while_drawing_paper(
+    tmp_path: Path, virtual: VirtualEscPosPrinter
+) -> None:
+    printer = _network(virtual)
+    cut_off = b"\x1b@\x1dv0\x00\x48\x00\x40\x01" + b"\xff" * 100  # an image missing its rows
+    assert printer.send(cut_off, "cut-off").ok
+    assert virtual.wait_for_jobs(1)
+    assert printer.send(RECEIPT, "receipt-1").ok  # the printer still serves
+    assert virtual.wait_for_jobs(2)
+    assert virtual.jobs == [cut_off, RECEIPT]
+    if FONT.exists():
+        assert len(virtual.render_errors) == 1 and "truncated" in virtual.render_errors[0]
+        assert (tmp_path / "paper" / "job-002.png").exists()
+
+
+def test_offline_and_unreachable_are_told_apart(virtual: VirtualEscPosPrinter) -> None:
+    virtual.state = PrinterState.OFFLINE  # connected, but the printer says offline
+    state = _network(virtual).status()
+    assert state is PrinterState.OFFLINE and state.label == "打印机离线"
+    assert PrinterState.UNREACHABLE.label == "打印机未连接"

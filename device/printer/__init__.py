@@ -29,7 +29,7 @@ from .layout import (
     layout_to_dict,
 )
 from .linebreak import text_columns, wrap
-from .links import LinkError
+from .links import DeviceBusy, DeviceLock, LinkError
 from .profiles import (
     DEFAULT_PROFILE,
     PrinterProfile,
@@ -57,6 +57,8 @@ __all__ = [
     "DecodedImage",
     "DecodedQR",
     "DecodedText",
+    "DeviceBusy",
+    "DeviceLock",
     "Element",
     "EscPosDecodeError",
     "Feed",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .links import DEFAULT_TIMEOUT, CupsLink, DeviceNodeLink, Link, NetworkLink, SerialLink, UsbLink
+from .links import (
+    DEFAULT_TIMEOUT,
+    CupsLink,
+    DeviceLock,
+    DeviceNodeLink,
+    Link,
+    NetworkLink,
+    SerialLink,
+    UsbLink,
+)
 from .profiles import PrinterProfile
 from .render import Fonts
 from .transport import LinkPrinter, Printer
@@ -46,9 +55,11 @@ def make_link(kind: str, device: str, *, baudrate: int = 9600, flow: str = "none
 def make_printer(
     kind: str, *, profile: PrinterProfile, out_dir: Path, fonts: Fonts, device: str = "",
     baudrate: int = 9600, flow: str = "none", timeout: float = DEFAULT_TIMEOUT,
+    lock: DeviceLock | None = None,
 ) -> Printer:
-    """'virtual' saves .bin + .png files under ``out_dir``; other kinds talk to a printer."""
+    """'virtual' saves .bin + .png files under ``out_dir``; other kinds talk to a printer,
+    holding ``lock`` while they do."""
     if kind == "virtual":
         return VirtualPrinter(out_dir, fonts, profile)
     return LinkPrinter(make_link(kind, device, baudrate=baudrate, flow=flow, timeout=timeout),
-                       profile)
+                       profile, lock=lock)

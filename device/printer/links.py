@@ -3,21 +3,41 @@
 Serial and USB ports are opened with python-escpos; its ``Network`` and ``File`` classes
 are not used: the first leaks its socket when a connect fails and the second has no
 timeout at all, so a switched-off printer on /dev/usb/lp0 would hang the kiosk.
+
+A job's time on a slow line is part of its timeout: at 9600 baud a 43 KB raster receipt
+needs 45 s on the wire, so a serial write may take ``timeout`` plus that time and a half.
+``finish()`` ends a job and reports a connection the printer cut while it went out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import os
 import select
 import socket
 import stat
 import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 DEFAULT_TIMEOUT = 2.0
 CHUNK = 512  # bytes per write, so a timeout knows how much already went out
 STATUS_READ_TIMEOUT = 0.5
+BITS_PER_BYTE = 10  # 8N1: start bit, 8 data bits, stop bit
+LINE_MARGIN = 1.5  # flow control pauses and a slow printer: half as long again
+USB_BYTES_PER_SECOND = 10_000.0  # the slowest USB printers take raster at about this rate
+
+
+def line_seconds(size: int, bytes_per_second: float | None) -> float:
+    """How long ``size`` bytes need on a line of that speed, with a margin; 0 when fast."""
+    if not bytes_per_second:
+        return 0.0
+    return size / bytes_per_second * LINE_MARGIN
 
 
 class LinkError(OSError):
@@ -28,16 +48,97 @@ class LinkError(OSError):
         self.sent = sent
 
 
+class DeviceBusy(RuntimeError):
+    """Another process (or thread) is using the printer; ``owner`` says which, if known."""
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(f"printer busy: {owner or 'another process'}")
+        self.owner = owner
+
+
+class DeviceLock:
+    """One owner of a printer at a time, across processes: ``flock`` on a lock file.
+
+    The kiosk's printer worker, its status poll and the ``shuoshi printer``/``receipt``
+    commands all take it before they touch the device, so no status request or second job
+    lands in the middle of a job. The kernel lets go when the owner dies, however it dies;
+    so whoever holds the lock knows a job left in the spool's printing/ is nobody's.
+    Re-entrant within a thread (the worker holds it around claim, send and finish).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+
+    def owner(self) -> str:
+        """Who last took the lock (pid and what for), for staff; "" if unknown."""
+        try:
+            return self.path.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    @contextlib.contextmanager
+    def held(self, wait: float | None = None, what: str = "") -> Iterator[None]:
+        """Hold the device; ``wait`` seconds at most (None: as long as it takes), else
+        ``DeviceBusy``."""
+        if not self._thread_lock.acquire(timeout=-1 if wait is None else wait):
+            raise DeviceBusy(self.owner())
+        try:
+            if self._depth == 0:
+                self._take(wait, what)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._let_go()
+        finally:
+            self._thread_lock.release()
+
+    def _take(self, wait: float | None, what: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        deadline = None if wait is None else time.monotonic() + wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if deadline is None else fcntl.LOCK_NB))
+                    break
+                except BlockingIOError:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise DeviceBusy(self.owner()) from None
+                    time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} {what}".strip().encode(), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def _let_go(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the last descriptor releases the flock
+
+
 class Link(Protocol):
     """An open-able byte pipe to one printer."""
 
     description: str
     can_read: bool
+    bytes_per_second: float | None
+    """The line's speed where it limits a job (serial); None for fast links."""
 
     def open(self) -> None: ...
     def write(self, data: bytes) -> None: ...
     def read(self, size: int, timeout: float) -> bytes: ...
-    def close(self) -> None: ...
+    def finish(self) -> None:
+        """The job is complete: hand it over; LinkError if the printer did not take it."""
+    def close(self) -> None:
+        """Let go of the connection; never raises, never submits anything."""
 
 
 class DeviceNodeLink:
@@ -48,6 +149,7 @@ class DeviceNodeLink:
         self.timeout = timeout
         self.description = path
         self.can_read = False
+        self.bytes_per_second: float | None = None
         self._fd: int | None = None
 
     def open(self) -> None:
@@ -87,10 +189,14 @@ class DeviceNodeLink:
         except OSError:
             return b""
 
+    def finish(self) -> None:
+        pass
+
     def close(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+            fd, self._fd = self._fd, None
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _plain(error: OSError) -> str:
@@ -112,6 +218,7 @@ class SerialLink:
         self.port, self.baudrate, self.flow, self.timeout = port, baudrate, flow, timeout
         self.description = f"{port} at {baudrate} baud"
         self.can_read = True
+        self.bytes_per_second: float | None = baudrate / BITS_PER_BYTE
         self._printer: Any = None
 
     def open(self) -> None:
@@ -131,29 +238,45 @@ class SerialLink:
     def write(self, data: bytes) -> None:
         import serial
 
+        device = self._printer.device
+        budget = self.timeout + line_seconds(len(data), self.bytes_per_second)
+        deadline = time.monotonic() + budget
         sent = 0
         try:
             while sent < len(data):
-                sent += self._printer.device.write(data[sent : sent + CHUNK]) or 0
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise serial.SerialTimeoutException("job deadline")
+                device.write_timeout = left  # the whole job's deadline, not one chunk's
+                sent += device.write(data[sent : sent + CHUNK]) or 0
         except serial.SerialTimeoutException:
-            raise LinkError(f"{self.port} took no data for {self.timeout:g} s", sent) from None
+            raise LinkError(f"{self.port} took {sent} of {len(data)} bytes in {budget:.0f} s",
+                            sent) from None
         except serial.SerialException as error:
             raise LinkError(f"writing to {self.port} failed: {error}", sent) from None
+        finally:
+            device.write_timeout = self.timeout
 
     def read(self, size: int, timeout: float) -> bytes:
         device = self._printer.device
         device.timeout = timeout
         try:
             return bytes(device.read(size))
+        except (OSError, ValueError):  # pyserial's SerialException is an OSError
+            return b""
         finally:
             device.timeout = self.timeout
+
+    def finish(self) -> None:
+        pass
 
     def close(self) -> None:
         if self._printer is not None:
             device = self._printer.device
-            if device is not None and device.is_open:
-                device.close()
             self._printer = None
+            if device is not None and device.is_open:
+                with contextlib.suppress(OSError):
+                    device.close()
 
 
 class NetworkLink:
@@ -163,6 +286,7 @@ class NetworkLink:
         self.host, self.port, self.timeout = host, port, timeout
         self.description = f"{host}:{port}"
         self.can_read = True
+        self.bytes_per_second: float | None = None
         self._sock: socket.socket | None = None
 
     def open(self) -> None:
@@ -194,10 +318,24 @@ class NetworkLink:
         finally:
             self._sock.settimeout(self.timeout)
 
+    def finish(self) -> None:
+        """Half-close and wait for the printer's end: a reset means it dropped the job."""
+        assert self._sock is not None
+        try:
+            self._sock.shutdown(socket.SHUT_WR)
+            self._sock.settimeout(self.timeout)
+            while self._sock.recv(256):
+                pass  # a late status byte; the printer closes its end once it has the job
+        except TimeoutError:
+            return  # it keeps the connection open: every byte was sent and not refused
+        except OSError as error:
+            raise LinkError(f"{self.description} cut the connection during the job: "
+                            f"{error.strerror or error}", -1) from None
+
     def close(self) -> None:
         if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+            sock, self._sock = self._sock, None
+            sock.close()
 
 
 class UsbLink:
@@ -207,6 +345,7 @@ class UsbLink:
         self.vendor_id, self.product_id, self.timeout = vendor_id, product_id, timeout
         self.description = f"USB {vendor_id:04x}:{product_id:04x}"
         self.can_read = True
+        self.bytes_per_second: float | None = None
         self._printer: Any = None
 
     def open(self) -> None:
@@ -222,10 +361,14 @@ class UsbLink:
         self._printer = printer
 
     def write(self, data: bytes) -> None:
+        seconds = self.timeout + line_seconds(len(data), USB_BYTES_PER_SECOND)
+        self._printer.timeout = int(seconds * 1000)  # pyusb's timeout is for the whole write
         try:
             self._printer._raw(data)
         except Exception as error:
             raise LinkError(f"sending to {self.description} failed: {error}", -1) from None
+        finally:
+            self._printer.timeout = int(self.timeout * 1000)
 
     def read(self, size: int, timeout: float) -> bytes:
         try:
@@ -233,10 +376,14 @@ class UsbLink:
         except Exception:
             return b""
 
+    def finish(self) -> None:
+        pass
+
     def close(self) -> None:
         if self._printer is not None:
-            self._printer.close()
-            self._printer = None
+            printer, self._printer = self._printer, None
+            with contextlib.suppress(Exception):  # pyusb's own errors: the device is gone
+                printer.close()
 
 
 class CupsLink:
@@ -247,6 +394,7 @@ class CupsLink:
         self.queue, self.timeout, self.command = queue, timeout, command
         self.description = f"CUPS queue {queue}"
         self.can_read = False
+        self.bytes_per_second: float | None = None
         self._pending = bytearray()
 
     def open(self) -> None:
@@ -259,6 +407,9 @@ class CupsLink:
         return b""
 
     def close(self) -> None:
+        self._pending.clear()  # a job that failed half-way is never handed to CUPS
+
+    def finish(self) -> None:
         """Submit what was written as one raw job."""
         if not self._pending:
             return

@@ -2,8 +2,11 @@
 
 A job is written to a temporary file, fsynced and renamed into ``pending/``. Before it is
 sent it is renamed into ``printing/`` (the rename is the lock: two processes cannot both
-claim it), and after it went out into ``done/``. A job still in ``printing/`` when the
-kiosk starts may or may not be on paper, so it moves to ``held/`` for staff to reprint.
+claim it), marked "sending" just before its first byte, and after it went out moved into
+``done/``. Whoever holds the printer's DeviceLock owns printing/: a job found there by the
+lock's holder was left by a process that died; unmarked it never reached the printer and
+goes back to pending/, marked it may or may not be on paper and moves to ``held/`` for staff
+to reprint. A reprint replaces its original while that is still pending.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from .virtual import check_job_name, fsync_dir, write_atomic
 
 STATES = ("pending", "printing", "done", "held")
 SUFFIX = ".job.json"
+SENDING = ".sending"
 KEEP_DONE = 500
 INTERRUPTED = "the kiosk stopped while this receipt was printing; reprint it if it is missing"
+REPLACED = "replaced by a reprint before it was printed"
 
 
 @dataclass(frozen=True)
@@ -46,16 +51,24 @@ class Spool:
     def _path(self, state: str, job_id: str) -> Path:
         return self.root / state / f"{job_id}{SUFFIX}"
 
-    def enqueue(self, name: str, layout: ReceiptLayout, label: str = "") -> PrintJob:
-        """Durably queue a job; when this returns, a power cut does not lose it."""
+    def enqueue(self, name: str, layout: ReceiptLayout, label: str = "",
+                job_id: str = "") -> PrintJob:
+        """Durably queue a job; when this returns, a power cut does not lose it.
+
+        ``job_id`` (a print outbox row's) makes queueing it again a no-op: see ``exists``."""
         check_job_name(name)
         created = time.time()
-        job_id = f"{time.time_ns():020d}-{name}"
+        job_id = job_id or f"{time.time_ns():020d}-{name}"
+        check_job_name(job_id)
         job = PrintJob(job_id, name, label, created, layout)
         body = json.dumps({"name": name, "label": label, "created": created,
                            "layout": layout_to_dict(layout)}, ensure_ascii=False)
         write_atomic(self._path("pending", job_id), lambda h: h.write(body.encode("utf-8")))
         return job
+
+    def exists(self, job_id: str) -> bool:
+        """The job is in any state (done/ keeps the last KEEP_DONE)."""
+        return any(self._path(state, job_id).exists() for state in STATES)
 
     def job_ids(self, state: str) -> list[str]:
         """Oldest first."""
@@ -88,12 +101,21 @@ class Spool:
             self.hold(job_id, f"job file unreadable: {error}")
             return None
 
+    def _marker(self, job_id: str) -> Path:
+        return self._path("printing", job_id).with_suffix(SENDING)
+
+    def mark_sending(self, job_id: str) -> None:
+        """Durably note that the job's bytes are about to go out (before the first one)."""
+        write_atomic(self._marker(job_id), lambda h: h.write(b"sending"))
+
     def finish(self, job_id: str) -> None:
         self._move(job_id, "printing", "done")
+        self._marker(job_id).unlink(missing_ok=True)
         self._prune_done()
 
     def release(self, job_id: str) -> None:
         """Nothing reached the printer: the job goes back to the queue."""
+        self._marker(job_id).unlink(missing_ok=True)
         self._move(job_id, "printing", "pending")
 
     def hold(self, job_id: str, reason: str, source: str = "printing") -> None:
@@ -101,13 +123,36 @@ class Spool:
         if self._move(job_id, source, "held"):
             note = self._path("held", job_id).with_suffix(".note")
             write_atomic(note, lambda h: h.write(reason.encode("utf-8")))
+        self._marker(job_id).unlink(missing_ok=True)
 
     def recover(self) -> list[str]:
-        """At start-up: jobs interrupted mid-print are held, not printed again."""
-        interrupted = self.job_ids("printing")
-        for job_id in interrupted:
-            self.hold(job_id, INTERRUPTED)
-        return interrupted
+        """Jobs left in printing/ by a process that died. Call it only holding the printer's
+        DeviceLock (then nobody else is printing): a job whose bytes may have gone out is
+        held, not printed again; one that never got so far goes back to the queue.
+        Returns the held ones."""
+        held = []
+        for job_id in self.job_ids("printing"):
+            if self._marker(job_id).exists():
+                self.hold(job_id, INTERRUPTED)
+                held.append(job_id)
+            else:
+                self.release(job_id)
+        return held
+
+    def replace_pending(self, label: str) -> int:
+        """A reprint of ``label`` is about to be queued: the jobs for it not yet claimed are
+        dropped (to done/ with a note). A job already printing is not touched."""
+        count = 0
+        for job_id in self.job_ids("pending"):
+            try:
+                job = self.load("pending", job_id)
+            except (OSError, ValueError):
+                continue
+            if job.label == label and self._move(job_id, "pending", "done"):
+                write_atomic(self._path("done", job_id).with_suffix(".note"),
+                             lambda h: h.write(REPLACED.encode("utf-8")))
+                count += 1
+        return count
 
     def held(self) -> list[PrintJob]:
         return [self.load("held", job_id) for job_id in self.job_ids("held")]
@@ -128,4 +173,5 @@ class Spool:
         done = self.job_ids("done")
         for job_id in done[: max(0, len(done) - KEEP_DONE)]:
             self._path("done", job_id).unlink(missing_ok=True)
+            self._path("done", job_id).with_suffix(".note").unlink(missing_ok=True)
 

@@ -22,12 +22,18 @@ class PrinterState(StrEnum):
     COVER_OPEN = "cover_open"  # will not print until the cover is closed
     PAPER_OUT = "paper_out"  # will not print until paper is loaded
     ERROR = "error"  # cutter jam, overheating or another printer error
-    OFFLINE = "offline"  # printer not reachable or reports itself offline
+    OFFLINE = "offline"  # connected, but the printer reports itself offline
+    UNREACHABLE = "unreachable"  # no connection: unplugged, switched off, wrong address
 
     @property
     def can_print(self) -> bool:
         """Worth sending a job: ready, or no way to know (never assume "paper OK")."""
         return self in (PrinterState.ONLINE, PrinterState.PAPER_NEAR_END, PrinterState.UNKNOWN)
+
+    @property
+    def confirms_a_job(self) -> bool:
+        """Asked after a job: the printer is still ready, so the job went onto paper."""
+        return self in (PrinterState.ONLINE, PrinterState.PAPER_NEAR_END)
 
     @property
     def label(self) -> str:
@@ -42,7 +48,8 @@ STATE_LABELS = {
     PrinterState.COVER_OPEN: "纸仓盖未关",
     PrinterState.PAPER_OUT: "缺纸",
     PrinterState.ERROR: "打印机故障",
-    PrinterState.OFFLINE: "打印机未连接",
+    PrinterState.OFFLINE: "打印机离线",
+    PrinterState.UNREACHABLE: "打印机未连接",
 }
 
 
@@ -77,7 +84,7 @@ def state_from_replies(replies: dict[int, int]) -> PrinterState:
 
 def replies_for(state: PrinterState) -> dict[int, int] | None:
     """What a printer in ``state`` answers (the virtual printer); None = no answer."""
-    if state is PrinterState.UNKNOWN:
+    if state in (PrinterState.UNKNOWN, PrinterState.UNREACHABLE):
         return None
     offline = 0x08 if state not in (PrinterState.ONLINE, PrinterState.PAPER_NEAR_END) else 0
     cause = {PrinterState.COVER_OPEN: 0x04, PrinterState.PAPER_OUT: 0x20,

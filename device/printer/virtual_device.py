@@ -4,14 +4,20 @@ It behaves like the hardware: it answers DLE EOT real-time status requests with 
 a test sets, holds jobs while it cannot print, can read bytes no faster than a given baud
 rate, and "prints" a job once the line has been quiet for a moment, decoding the bytes and
 optionally saving them with a PNG of the paper. Used by tests and the benchmark.
+
+Faults for tests: ``drop_after`` resets a TCP connection after that many bytes of it (the
+job is half on paper); a job that cannot be decoded is kept as bytes, its PNG is not drawn,
+and the printer goes on serving.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import select
 import socket
+import struct
 import threading
 import time
 import tty
@@ -22,6 +28,7 @@ from .decode import Decoded, decode_escpos
 from .render import Fonts, render_image
 from .status import DLE_EOT, PrinterState, replies_for
 
+log = logging.getLogger(__name__)
 JOB_IDLE_SECONDS = 0.15  # a job is complete when no byte came for this long
 POLL_SECONDS = 0.02
 BITS_PER_BYTE = 10  # 8N1: start bit, 8 data bits, stop bit
@@ -39,6 +46,11 @@ class VirtualEscPosPrinter:
         self.job_times: list[float] = []  # monotonic time each job's last byte arrived
         self.first_byte_at: float | None = None
         self.status_requests = 0
+        self.drop_after: int | None = None
+        """Fault: reset each TCP connection after this many bytes."""
+        self.drops = 0
+        self.render_errors: list[str] = []
+        self._tail_reply: Callable[[bytes], object] | None = None
         self._buffer = bytearray()
         self._partial = b""
         self._held: list[bytes] = []
@@ -97,6 +109,12 @@ class VirtualEscPosPrinter:
                     continue
             self._maybe_finish_job()
 
+    def _cut(self, received: int) -> bool:
+        if self.drop_after is None or received < self.drop_after:
+            return False
+        self.drops += 1
+        return True
+
     def _serve_tcp(self, listener: socket.socket) -> None:
         while not self._stop.is_set():
             try:
@@ -106,9 +124,10 @@ class VirtualEscPosPrinter:
                 continue
             with conn:
                 conn.settimeout(POLL_SECONDS)
+                received = 0
                 while not self._stop.is_set():
                     try:
-                        data = conn.recv(self._chunk_size())
+                        data = conn.recv(self._chunk_size(received))
                     except TimeoutError:
                         self._maybe_finish_job()
                         continue
@@ -116,11 +135,20 @@ class VirtualEscPosPrinter:
                         break
                     if not data:
                         break
+                    received += len(data)
                     self._receive(data, conn.sendall)
+                    if self._cut(received):  # reset, as a printer switched off mid-job
+                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                        struct.pack("ii", 1, 0))
+                        break
+            self._end_of_connection()
 
     # ---- the printer ------------------------------------------------------------------
-    def _chunk_size(self) -> int:
-        return 4096 if self.baud is None else max(1, self.baud // BITS_PER_BYTE // 100)
+    def _chunk_size(self, received: int = 0) -> int:
+        size = 4096 if self.baud is None else max(1, self.baud // BITS_PER_BYTE // 100)
+        if self.drop_after is not None:
+            size = max(1, min(size, self.drop_after - received))
+        return size
 
     def _receive(self, data: bytes, reply: Callable[[bytes], object] | None) -> None:
         if self.baud is not None:  # the wire cannot carry bytes faster than this
@@ -136,16 +164,43 @@ class VirtualEscPosPrinter:
             self._last_byte = now
             # real-time requests are answered between jobs, as the kiosk sends them
             while not self._buffer and data[:2] == DLE_EOT and len(data) >= 3:
-                self.status_requests += 1
-                answers = replies_for(self.state)
-                if answers is not None and reply is not None:
-                    reply(bytes((answers.get(data[2], 0x12),)))
+                self._answer(data[2], reply)
                 data = data[3:]
             self._buffer += data
+            # a request right after a job is answered once the line is quiet: a sender waits
+            # for the reply, while inside a job (raster data) the bytes keep coming
+            self._tail_reply = reply if self._ends_with_request() else None
             self._changed.notify_all()
+
+    def _ends_with_request(self) -> bool:
+        tail = self._buffer[-3:]
+        return len(tail) == 3 and tail[:2] == DLE_EOT and tail[2] in (1, 2, 4)
+
+    def _answer(self, n: int, reply: Callable[[bytes], object] | None) -> None:
+        self.status_requests += 1
+        answers = replies_for(self.state)
+        if answers is not None and reply is not None:
+            with contextlib.suppress(OSError):
+                reply(bytes((answers.get(n, 0x12),)))
+
+    def _end_of_connection(self) -> None:
+        """A network printer's job is what came over one connection."""
+        with self._changed:
+            self._tail_reply = None
+            if self._buffer:
+                self._held.append(bytes(self._buffer))
+                self._buffer.clear()
+        self._maybe_finish_job()
 
     def _maybe_finish_job(self) -> None:
         with self._changed:
+            quiet = time.monotonic() - self._last_byte
+            if self._tail_reply is not None and quiet >= POLL_SECONDS and \
+                    self._ends_with_request():
+                n = self._buffer[-1]
+                del self._buffer[-3:]
+                self._answer(n, self._tail_reply)
+                self._tail_reply = None
             if self._buffer and time.monotonic() - self._last_byte >= JOB_IDLE_SECONDS:
                 self._held.append(bytes(self._buffer))
                 self._buffer.clear()
@@ -161,7 +216,11 @@ class VirtualEscPosPrinter:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             name = f"job-{len(self.jobs):03d}"
             (self.out_dir / f"{name}.bin").write_bytes(job)
-            render_image(job, self.fonts, self.paper_dots).save(self.out_dir / f"{name}.png")
+            try:
+                render_image(job, self.fonts, self.paper_dots).save(self.out_dir / f"{name}.png")
+            except Exception as error:  # a cut-off job is bytes on paper, not a dead printer
+                self.render_errors.append(f"{name}: {error}")
+                log.warning("virtual printer could not draw %s: %s", name, error)
         self._changed.notify_all()
 
     def decoded(self, index: int = -1) -> list[Decoded]:

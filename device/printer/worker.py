@@ -2,6 +2,11 @@
 
 The last known state goes to a callback (the kiosk's screen and voice) and to a small JSON
 file other processes read (the sync worker reports it to the centre).
+
+Every use of the printer (claiming and sending a job, the status poll, recovering jobs a
+dead process left in printing/) happens holding the printer's DeviceLock, which the
+``shuoshi printer`` and ``shuoshi receipt`` commands take too. The queue is looked at every
+``retry_seconds``, so a job another process queued does not wait for the status poll.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .layout import ReceiptLayout
+from .links import DeviceBusy, DeviceLock
 from .spool import PrintJob, Spool
 from .status import PrinterState
-from .transport import Printer, PrintOutcome
+from .transport import LinkPrinter, Printer, PrintOutcome
 from .virtual import write_atomic
 
 log = logging.getLogger(__name__)
@@ -60,13 +66,23 @@ class PrintWorker:
         on_report: Callable[[PrinterReport], None] | None = None,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         status_seconds: float = DEFAULT_STATUS_SECONDS,
+        lock: DeviceLock | None = None,
+        feed: Callable[[], object] | None = None,
     ) -> None:
         self.spool, self.printer, self.encode = spool, printer, encode
         self.state_file, self.on_report = state_file, on_report
         self.retry_seconds, self.status_seconds = retry_seconds, status_seconds
+        printer_lock = getattr(printer, "lock", None)  # the same object, or it would deadlock
+        self.lock: DeviceLock = lock or printer_lock or DeviceLock(spool.root / "printer.lock")
+        self.feed = feed
+        """Moves jobs from elsewhere (the store's print outbox) into the spool; run first
+        on every drain."""
         self.report = PrinterReport(PrinterState.UNKNOWN, "not asked yet")
         self.last_outcome: PrintOutcome | None = None
+        self.sending: str | None = None
+        """The job whose bytes are going out now, if any."""
         self._attempted: set[str] = set()
+        self._started: set[str] = set()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._done = threading.Condition()
@@ -74,10 +90,14 @@ class PrintWorker:
         self._last_status = 0.0
 
     def start(self) -> None:
-        for job_id in self.spool.recover():
-            log.warning("print job %s was interrupted; held for a staff reprint", job_id)
+        """Run in the background. Jobs a dead process left half-sent are held on the first
+        drain, once this worker holds the printer (a command printing now keeps its job)."""
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._thread.start()
+
+    def _recover(self) -> None:
+        for job_id in self.spool.recover():
+            log.warning("print job %s was interrupted; held for a staff reprint", job_id)
 
     def submit(self, name: str, layout: ReceiptLayout, label: str = "") -> PrintJob:
         """Queue durably and wake the worker; returns at once."""
@@ -99,20 +119,57 @@ class PrintWorker:
         with self._done:
             return self._done.wait_for(lambda: self._attempted.issuperset(job_ids), timeout)
 
+    def wait_started(self, job_id: str, timeout: float) -> bool | None:
+        """Whether the job is on its way to paper: True once its bytes started going out,
+        False once it was tried and is waiting or held, None if not tried in ``timeout``."""
+        def known() -> bool:
+            return job_id in self._started or job_id in self._attempted
+
+        with self._done:
+            if not self._done.wait_for(known, timeout):
+                return None
+            return job_id in self._started
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 waiting = self.drain()
                 if not waiting and time.monotonic() - self._last_status >= self.status_seconds:
-                    self._publish(self.printer.status(), "")
+                    self.poll_status()
             except Exception:  # a bug here must not stop receipts for the rest of the day
                 log.exception("printer worker failed; retrying")
-                waiting = True
-            self._wake.wait(self.retry_seconds if waiting else self.status_seconds)
+            # the queue is looked at often (another process may have queued a job), the
+            # printer only asked every status_seconds
+            self._wake.wait(self.retry_seconds)
             self._wake.clear()
 
-    def drain(self) -> bool:
-        """Send pending jobs in order; True when some are still waiting for the printer."""
+    def poll_status(self) -> None:
+        """Ask the printer its state, unless someone is using it (then ask later)."""
+        try:
+            with self.lock.held(wait=0, what="status"):
+                state = self.printer.status()
+        except DeviceBusy:
+            return
+        self._publish(state, "")
+
+    def drain(self, wait: float = 0.0) -> bool:
+        """Send pending jobs in order; True when some are still waiting for the printer.
+
+        ``wait``: how long to wait for the printer while another process uses it."""
+        if self.feed is not None:
+            try:
+                self.feed()
+            except Exception:  # the store busy or full: its rows wait for the next drain
+                log.exception("could not take jobs from the print outbox")
+        try:
+            with self.lock.held(wait=wait, what="printing"):
+                self._recover()
+                return self._drain_owned()
+        except DeviceBusy as busy:
+            log.info("printer busy (%s); queued jobs wait", busy.owner)
+            return bool(self.spool.job_ids("pending"))
+
+    def _drain_owned(self) -> bool:
         for job_id in self.spool.job_ids("pending"):
             if self._stop.is_set():
                 return True
@@ -127,6 +184,13 @@ class PrintWorker:
                 return True
         return False
 
+    def _started_sending(self, job_id: str) -> None:
+        self.spool.mark_sending(job_id)
+        self.sending = job_id
+        with self._done:
+            self._started.add(job_id)
+            self._done.notify_all()
+
     def _send(self, job: PrintJob) -> PrintOutcome:
         try:
             data = self.encode(job.layout)
@@ -134,7 +198,20 @@ class PrintWorker:
             self.spool.hold(job.job_id, f"cannot encode: {error}")
             log.exception("print job %s cannot be encoded", job.job_id)
             return PrintOutcome(False, str(error), maybe_printed=True)
-        outcome = self.printer.send(data, job.name)
+        def starting() -> None:
+            self._started_sending(job.job_id)
+
+        try:
+            if isinstance(self.printer, LinkPrinter):  # it asks the printer's state first
+                outcome = self.printer.send(data, job.name, starting=starting)
+            else:
+                starting()
+                outcome = self.printer.send(data, job.name)
+        finally:
+            self.sending = None
+        if not outcome.ok and not outcome.maybe_printed:
+            with self._done:  # it never went out after all
+                self._started.discard(job.job_id)
         if outcome.ok:
             self.spool.finish(job.job_id)
         elif outcome.maybe_printed:
