@@ -46,7 +46,8 @@ def notice_copy(notice: Notice, hall: HallText, *, printed_at: datetime,
         elements.append(Text(f"公示至 {expires.year}年{month_day(expires)}"))
     elements += [
         Text(f"打印于 {printed_at:%Y-%m-%d %H:%M}"),
-        Text(f"有疑问请拨打说事热线 {hall.hotline}" if hall.hotline else "有疑问请咨询工作人员"),
+        Text(f"有疑问请拨打说事热线 {hall.hotline}" if hall.hotline else "有疑问请咨询工作人员",
+             bold=True),
         Feed(2),
         Cut(),
     ]
@@ -69,7 +70,8 @@ def service_slip(service: Service, hall: HallText, *, printed_at: datetime,
     elements += [
         Rule(),
         Text("私事由您自己联系办理，社区只作推荐。"),
-        Text(f"{hall.name}　说事热线 {hall.hotline}".strip() if hall.hotline else hall.name),
+        Text(f"{hall.name}　说事热线 {hall.hotline}".strip() if hall.hotline else hall.name,
+             bold=bool(hall.hotline)),
         Text(f"打印于 {printed_at:%Y-%m-%d %H:%M}"),
         Feed(2),
         Cut(),
