@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageFont
 
 from device.printer import (
     Cut,
@@ -273,3 +273,15 @@ def test_a_character_outside_the_basic_plane_comes_from_a_font_that_has_it(
     if font_with("𠮷") is None:
         pytest.skip("no installed font has U+20BB7 𠮷 (Droid Sans Fallback does not)")
     assert system_glyphs.mask("𠮷").tobytes() != _hex_box("𠮷").tobytes()
+
+
+def test_a_character_the_primary_font_leaves_empty_comes_from_a_fallback(
+    system_glyphs: GlyphSource,
+) -> None:
+    # WenQuanYi Micro Hei maps ℃ to an outline with no ink: that is missing, not a blank
+    assert not any(bytes(ImageFont.truetype(str(FONT), 22).getmask("℃", mode="L")))
+    if not DEJAVU.exists():
+        pytest.skip("DejaVu Sans not installed")
+
+    assert system_glyphs.mask("℃").getbbox() is not None
+    assert system_glyphs.mask("\u200b").getbbox() is None  # a zero-width space stays blank

@@ -9,6 +9,7 @@ box with its code point in hex (the "last resort" glyph), never as '?' or a wron
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ BASELINE = 18
 HEX_FONT_SIZE = 10
 INK = 255
 PAPER = 0
+BLANK_CATEGORIES = ("Zs", "Zl", "Zp", "Cf")  # spaces and format characters: no ink
 NOT_A_CHARACTER = "\U0010fffd"  # private use: no font draws it, so it shows .notdef
 
 FontType = ImageFont.FreeTypeFont
@@ -68,10 +70,10 @@ class GlyphSource:
 
     def font_for(self, char: str) -> FontType | None:
         """The first font that really draws ``char`` (not its missing-glyph box)."""
-        if char.isspace():
+        if char.isspace() or unicodedata.category(char) in BLANK_CATEGORIES:
             return self.primary
         for _, font, notdef in list(self._faces):
-            if self._raw_mask(font, char) != notdef:
+            if self._draws(font, notdef, char):
                 return font
         with self._lock:
             if self.find_font is None or char in self._asked:
@@ -81,7 +83,13 @@ class GlyphSource:
             if path is None or path in self.paths:
                 return None
             _, font, notdef = self._load(path)  # kept for later rare characters too
-        return font if self._raw_mask(font, char) != notdef else None
+        return font if self._draws(font, notdef, char) else None
+
+    def _draws(self, font: FontType, notdef: bytes, char: str) -> bool:
+        # some fonts map a character to an empty outline (WenQuanYi Micro Hei's ℃): no ink
+        # counts as missing, like the missing-glyph box
+        mask = self._raw_mask(font, char)
+        return mask != notdef and any(mask)
 
     def mask(self, char: str, bold: bool = False) -> Image.Image:
         key = (char, bold)
