@@ -108,6 +108,17 @@ def test_hotline_say_day_and_ticket_are_big_and_the_look_up_line_bold(profile_na
         assert len(data) <= 1500  # the real default receipt, with the bigger lines
 
 
+def test_description_of_a_long_latin_run_starts_beside_its_label() -> None:
+    sub = _sub(description="https://example.gov.cn/notice/2025/0315/charging-cables-hanging")
+    data = encode_receipt(submission_receipt(sub, HALL, columns=32),
+                          get_profile("generic-58-gb18030"), build_glyphs(FONT))
+    lines = [item.text for item in decode_escpos(data) if isinstance(item, DecodedText)]
+
+    first = next(line for line in lines if line.startswith("内容："))
+    assert first != "内容：" and first.startswith("内容：https://")
+    assert "　　　办事→评事→查事" in lines  # the steps' 全角 indent is kept
+
+
 def test_no_hotline_line_without_a_hotline() -> None:
     layout = submission_receipt(_sub(), HallText("幸福里社区", "幸福里社区说事厅", ""))
     text = decoded_text(encode_receipt(layout, get_profile("generic-80-gb18030"),
