@@ -64,6 +64,12 @@ def test_label_and_a_latin_word_that_does_not_fit_after_it_share_the_line() -> N
     assert wrap("地点：Building-A-East-Gate", 20)[0] == "地点：Building-A-"  # UAX #14: after -
 
 
+def test_a_phone_number_after_a_label_late_in_the_line_moves_down_whole() -> None:
+    lines = wrap("地点：7栋3单元，联系电话：13812345678", 32)
+
+    assert lines == ["地点：7栋3单元，联系电话：", "13812345678"]
+
+
 def test_ticket_numbers_and_short_words_stay_whole() -> None:
     lines = wrap("请记好回执号码 0001 00015 3 以及网址 example.gov.cn", 20)
 

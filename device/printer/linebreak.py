@@ -9,8 +9,9 @@ closing punctuation (。，」) never starts a line, opening brackets never end 
 - a paragraph's leading spaces (the 全角 indent "　　") are kept; spaces at a break hang
   and are dropped there;
 - a run wider than the paper (a URL, a long number) is split by width, starting on the
-  current line, so a label such as "内容：" is never left alone before it. A Latin run that
-  merely does not fit after a label ending in a colon is split the same way.
+  current line, so a label such as "内容：" is never left alone before it; a Latin run that
+  merely does not fit after a short label alone on its line is split the same way. Elsewhere
+  a run that fits on a line (a phone number) moves to the next line whole.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def _splittable(unit: str) -> bool:
     """A Latin or number run, which may be cut anywhere; never a ticket number."""
     core = unit.rstrip(HANGING)
     return bool(core) and core.isascii() and not TICKET_GROUPS.search(core)
+
+
+def _label_alone(line: str, width: int) -> bool:
+    """The line so far is a short label ("内容：") that would be left alone on it."""
+    label = line.rstrip(HANGING)
+    return label.endswith(LABEL_ENDS) and text_columns(label) <= width // 2
 
 
 def _cut(unit: str, room: int) -> tuple[str, str]:
@@ -119,7 +126,7 @@ def wrap(text: str, width: int) -> list[str]:
             lines.add(unit)
             continue
         too_wide = text_columns(unit.rstrip(HANGING)) > width
-        after_label = lines.line.rstrip(HANGING).endswith(LABEL_ENDS)
+        after_label = _label_alone(lines.line, width)
         indent_only = not lines.line.strip(HANGING)
         if indent_only or (_splittable(unit) and (too_wide or after_label)):
             lines.add_cut(unit)  # fill this line: after the indent, or glued to the label
