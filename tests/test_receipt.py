@@ -106,6 +106,10 @@ def test_hotline_say_day_and_ticket_are_big_and_the_look_up_line_bold(profile_na
         assert look_up and all(line.bold for line in look_up)
         assert lines["或拨打说事热线"].bold and lines["下次说事日（逢五说事）"].bold
         assert len(data) <= 1500  # the real default receipt, with the bigger lines
+        with_url = HallText(HALL.community, HALL.name, HALL.hotline,
+                            "https://shuoshi.example.gov.cn/t/{ticket}")
+        assert len(encode_receipt(submission_receipt(_sub(), with_url, columns=profile.columns),
+                                  profile, build_glyphs(FONT))) <= 1500
 
 
 def test_description_of_a_long_latin_run_starts_beside_its_label() -> None:
