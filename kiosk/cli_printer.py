@@ -7,12 +7,15 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from device.printer import Spool, encode_receipt, read_report
+from device.printer import DeviceBusy, PrinterState, Spool, encode_receipt, read_report
 from kiosk.config import load_config
 from kiosk.fonts import find_cjk_font
 from kiosk.receipt import printer_test_page
-from kiosk.wiring import build_glyphs, build_printer, spool_dir, state_file
+from kiosk.wiring import build_glyphs, build_printer, printer_lock, spool_dir, state_file
 from sync.contract.ticket import group
+
+STATUS_WAIT_SECONDS = 3.0  # a job printing now is not interrupted: its state is the kiosk's
+TEST_WAIT_SECONDS = 30.0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,18 +33,31 @@ def run_printer(args: argparse.Namespace) -> int:
     glyphs = build_glyphs(find_cjk_font(cfg.screen.font))
     printer = build_printer(cfg, glyphs)
     where = f"{cfg.printer.kind} {cfg.printer.device}".strip()
+    lock = printer_lock(printer, cfg.printer)
     if args.action == "test":
         page = printer_test_page(printer.profile, now=datetime.now().astimezone(), device=where)
-        outcome = printer.send(encode_receipt(page, printer.profile, glyphs), "test-page")
+        try:
+            with lock.held(wait=TEST_WAIT_SECONDS, what="shuoshi printer test"):
+                outcome = printer.send(encode_receipt(page, printer.profile, glyphs), "test-page")
+        except DeviceBusy as busy:
+            print(f"printer busy ({busy.owner}); try again when it is done")
+            return 1
         print(outcome.detail)
         return 0 if outcome.ok else 1
-    state = printer.status()
+    busy_with = ""
+    try:  # never a status request in the middle of someone else's job
+        with lock.held(wait=STATUS_WAIT_SECONDS, what="shuoshi printer status"):
+            state = printer.status()
+    except DeviceBusy as busy:
+        busy_with = busy.owner
+        last_known = read_report(state_file(cfg.printer))
+        state = last_known.state if last_known is not None else PrinterState.UNKNOWN
     spool = Spool(spool_dir(cfg.printer))
     held = spool.held()
     last = read_report(state_file(cfg.printer))
     if args.json:
         print(json.dumps({
-            "state": state.value, "label": state.label, "printer": where,
+            "state": state.value, "label": state.label, "printer": where, "busy": busy_with,
             "profile": printer.profile.name, **spool.counts(),
             "held_jobs": [{"job": job.name, "ticket": job.label, "note": job.note}
                           for job in held],
@@ -49,7 +65,11 @@ def run_printer(args: argparse.Namespace) -> int:
         }, ensure_ascii=False))
         return 0 if state.can_print else 1
     counts = spool.counts()
-    print(f"printer {where} ({printer.profile.name}): {state.value} ({state.label})")
+    if busy_with:
+        print(f"printer {where} is printing ({busy_with}); not asked now, last known: "
+              f"{state.value} ({state.label})")
+    else:
+        print(f"printer {where} ({printer.profile.name}): {state.value} ({state.label})")
     print(f"queue: {counts['pending']} waiting, {counts['printing']} printing, "
           f"{counts['held']} held for a staff reprint")
     for job in held:

@@ -94,9 +94,13 @@ def sample_layout(cfg: AppConfig, kind: str, profile_name: str) -> ReceiptLayout
     return printer_test_page(profile, now=now, device=cfg.printer.kind)
 
 
+PRINT_WAIT_SECONDS = 10.0  # the kiosk may be printing: wait for the printer this long
+
+
 def print_now(worker: PrintWorker, job: PrintJob) -> int:
-    """Send the queue now from this process; say plainly where the job ended up."""
-    worker.drain()
+    """Send the queue now from this process, once it has the printer; say plainly where
+    the job ended up."""
+    worker.drain(wait=PRINT_WAIT_SECONDS)
     if job.job_id in worker.spool.job_ids("done"):
         print(f"printed {job.name}")
         return 0

@@ -17,7 +17,14 @@ from kiosk.config import AppConfig, PrinterConfig, SpeechConfig
 from kiosk.intake import HallInfo, Intake
 
 if TYPE_CHECKING:  # imported where used: the printer package (Pillow, qrcode) loads late
-    from device.printer import GlyphSource, Printer, PrinterReport, PrintWorker, ReceiptLayout
+    from device.printer import (
+        DeviceLock,
+        GlyphSource,
+        Printer,
+        PrinterReport,
+        PrintWorker,
+        ReceiptLayout,
+    )
     from device.speech import MuteSwitch, SpeechService
     from kiosk.lookup import StatusLookup
     from sync.store import Store
@@ -36,6 +43,15 @@ def spool_dir(printer: PrinterConfig) -> Path:
     return Path(printer.spool_dir) if printer.spool_dir else printer.out_dir.parent / "print-spool"
 
 
+def printer_lock(printer: Printer, config: PrinterConfig) -> DeviceLock:
+    """The printer's one-owner lock (a file in the spool folder), the printer's own object
+    when it has one: the kiosk's worker and every command take it before using the device."""
+    from device.printer import DeviceLock
+
+    lock = getattr(printer, "lock", None)
+    return lock if isinstance(lock, DeviceLock) else DeviceLock(spool_dir(config) / "printer.lock")
+
+
 def state_file(printer: PrinterConfig) -> Path:
     """The printer state file the worker writes and the sync worker reads."""
     if printer.state_file:
@@ -51,13 +67,14 @@ def build_glyphs(font: Path) -> GlyphSource:
 
 
 def build_printer(cfg: AppConfig, font: Path | GlyphSource) -> Printer:
-    from device.printer import GlyphSource, get_profile, make_printer
+    from device.printer import DeviceLock, GlyphSource, get_profile, make_printer
 
     glyphs = font if isinstance(font, GlyphSource) else build_glyphs(font)
     pc = cfg.printer
     return make_printer(pc.kind, profile=get_profile(pc.profile), out_dir=pc.out_dir,
                         fonts=glyphs, device=pc.device, baudrate=pc.baudrate,
-                        flow=pc.flow_control, timeout=pc.timeout_seconds)
+                        flow=pc.flow_control, timeout=pc.timeout_seconds,
+                        lock=DeviceLock(spool_dir(pc) / "printer.lock"))
 
 
 def encoder_for(printer: Printer, glyphs: GlyphSource) -> Callable[[ReceiptLayout], bytes]:
@@ -68,15 +85,18 @@ def encoder_for(printer: Printer, glyphs: GlyphSource) -> Callable[[ReceiptLayou
 
 def build_print_worker(
     cfg: AppConfig, font: Path, on_report: Callable[[PrinterReport], None] | None = None,
+    feed: Callable[[], object] | None = None,
 ) -> PrintWorker:
-    """The spool and its worker (not started: ``start()`` also holds interrupted jobs)."""
+    """The spool and its worker (not started); ``feed`` moves the store's print outbox
+    into the spool before each drain."""
     from device.printer import PrintWorker, Spool
 
     glyphs = build_glyphs(font)
     printer = build_printer(cfg, glyphs)
     return PrintWorker(Spool(spool_dir(cfg.printer)), printer, encoder_for(printer, glyphs),
                        state_file=state_file(cfg.printer), on_report=on_report,
-                       retry_seconds=cfg.printer.retry_seconds)
+                       retry_seconds=cfg.printer.retry_seconds,
+                       lock=printer_lock(printer, cfg.printer), feed=feed)
 
 
 def speech_paths(speech: SpeechConfig) -> tuple[Path, Path, Path]:

@@ -26,6 +26,7 @@ from device.printer import (
 from device.printer.spool import INTERRUPTED
 
 PROFILE = get_profile("generic-80-gb18030")
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
 def _layout(text: str) -> ReceiptLayout:
@@ -138,3 +139,126 @@ def test_failure_after_bytes_went_out_is_held_for_staff(tmp_path: Path) -> None:
     assert worker.spool.job_ids("held") == [job.job_id]
     assert worker.drain() is False  # nothing is resent by itself
     assert worker.spool.held()[0].note == "cable pulled mid-job"
+
+
+def _slow_job(virtual: VirtualEscPosPrinter) -> bytes:
+    """A job that takes about three seconds at the virtual printer's 9600 baud."""
+    virtual.baud = 9600
+    return encode_escpos(ReceiptLayout(tuple(Text(f"第{n:03d}行 说事回执 0001 00015 3")
+                                             for n in range(100))), PROFILE)
+
+
+def _serial_config(tmp_path: Path, pty: str) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f"""
+[store]
+path = "{tmp_path}/kiosk.db"
+[printer]
+kind = "serial"
+device = "{pty}"
+baudrate = 9600
+out_dir = "{tmp_path}/receipts"
+spool_dir = "{tmp_path}/spool"
+retry_seconds = 0.05
+""", encoding="utf-8")
+    return path
+
+
+def _serial_worker(config: Path, data: bytes) -> PrintWorker:
+    from kiosk.config import load_config
+    from kiosk.wiring import build_print_worker
+
+    worker = build_print_worker(load_config(config), FONT)
+    worker.encode = lambda layout: data  # the bytes of a long raster receipt
+    return worker
+
+
+def test_status_command_and_poll_never_write_into_a_job(
+    tmp_path: Path, virtual: VirtualEscPosPrinter, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import argparse
+    import threading
+
+    from kiosk import cli_printer
+
+    monkeypatch.setattr(cli_printer, "STATUS_WAIT_SECONDS", 0.2)
+    data = _slow_job(virtual)
+    config = _serial_config(tmp_path, virtual.serve_pty())
+    printing = _serial_worker(config, data)  # e.g. `shuoshi receipt print --reprint`
+    kiosk = _serial_worker(config, data)  # the kiosk's own worker, polling status
+    job = printing.submit("reprint-0001000153", _layout("x"), label="0001000153")
+    sender = threading.Thread(target=printing.drain)
+    sender.start()
+    try:
+        while printing.sending is None:  # the job is going out
+            sender.join(0.01)
+        kiosk.poll_status()  # its periodic poll comes while the job prints
+        cli_printer.run_printer(argparse.Namespace(config=config, action="status", json=False))
+    finally:
+        sender.join(30)
+    assert "is printing" in capsys.readouterr().out
+    assert virtual.wait_for_jobs(1, timeout=30)
+    assert virtual.jobs == [data]  # not one byte inserted
+    assert printing.spool.job_ids("done") == [job.job_id]
+
+
+def test_kiosk_starting_while_a_command_prints_leaves_its_job_alone(
+    tmp_path: Path, virtual: VirtualEscPosPrinter
+) -> None:
+    import threading
+
+    data = _slow_job(virtual)
+    config = _serial_config(tmp_path, virtual.serve_pty())
+    command = _serial_worker(config, data)  # `shuoshi receipt print T`
+    job = command.submit("receipt-0001000153", _layout("x"), label="0001000153")
+    sender = threading.Thread(target=command.drain)
+    sender.start()
+    while command.sending is None:
+        sender.join(0.01)
+    kiosk = _serial_worker(config, data)
+    kiosk.start()  # the kiosk starts while the command's job is in printing/
+    try:
+        sender.join(30)
+        kiosk.kick()
+        assert virtual.wait_for_jobs(1, timeout=30)
+    finally:
+        kiosk.close()
+    assert command.spool.held() == []  # not "may be half printed"
+    assert command.spool.job_ids("done") == [job.job_id]
+    assert virtual.jobs == [data]
+
+
+def test_job_left_before_its_first_byte_is_printed_without_a_restart(
+    tmp_path: Path, virtual: VirtualEscPosPrinter
+) -> None:
+    worker = _worker(tmp_path, virtual)
+    worker.status_seconds = 60.0  # the default poll: the queue must not wait for it
+    worker.start()
+    try:
+        assert worker.wait_attempted([], 0)
+        other = Spool(tmp_path / "spool")  # another process: a command, or a dead kiosk
+        dead = other.enqueue("receipt-0001000145", _layout("认领后被杀"), label="0001000145")
+        assert other.claim(dead.job_id) is not None  # ...killed before its first byte
+        queued = other.enqueue("receipt-0001000153", _layout("命令排队"), label="0001000153")
+        # nobody wakes the worker: it finds both by itself, without a restart
+        assert virtual.wait_for_jobs(2, timeout=10)
+    finally:
+        worker.close()
+    assert sorted(decoded_text(job) for job in virtual.jobs) == ["命令排队", "认领后被杀"]
+    assert worker.spool.job_ids("done") == [dead.job_id, queued.job_id]
+    assert worker.spool.held() == []
+
+
+def test_cut_connection_is_held_for_staff_not_logged_printed(
+    tmp_path: Path, virtual: VirtualEscPosPrinter
+) -> None:
+    virtual.drop_after = 200
+    worker = _worker(tmp_path, virtual)
+    job = worker.submit("receipt-0001000153", ReceiptLayout(tuple(
+        Text(f"第{n:02d}行 幸福里社区说事回执") for n in range(24))), label="0001000153")
+    assert worker.drain() is False
+    assert worker.spool.job_ids("done") == []
+    [held] = worker.spool.held()
+    assert held.job_id == job.job_id and held.note  # the reason, for staff
+    assert worker.drain() is False and virtual.drops == 1  # never resent by itself
