@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test lint bench soak clean
+.PHONY: setup run test lint bench soak clean install
 
 setup:
 	@sh scripts/setup.sh
@@ -24,6 +24,12 @@ bench: setup
 
 soak: setup
 	SHUOSHI_SOAK=1 $(PY) -m pytest -q tests -k soak
+
+# The appliance, as root on the Pi: sudo make install (the kiosk) or sudo make install
+# PART=server; see scripts/install.sh (--uninstall too).
+PART ?= kiosk
+install:
+	sh scripts/install.sh --$(PART)
 
 clean:
 	rm -rf var/demo var/receipts var/speech

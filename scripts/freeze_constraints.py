@@ -19,6 +19,8 @@ from packaging.utils import canonicalize_name
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 EXTRAS = ("kiosk", "server")
+# The venv brings its own (python3 -m venv): pinning them would fight it.
+LEFT_TO_THE_VENV = {"pip", "setuptools", "wheel"}
 PI = {"platform_machine": "aarch64", "sys_platform": "linux"}  # the kiosk's own platform
 
 
@@ -48,6 +50,8 @@ def closure(top: list[str]) -> dict[str, str]:
             if not wanted(req, extras):
                 continue
             key = canonicalize_name(req.name)
+            if key in LEFT_TO_THE_VENV:
+                continue
             try:
                 pinned[key] = distribution(req.name).version
             except PackageNotFoundError:
