@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from shuoshi import sd_notify
+from device import sd_notify
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -107,7 +107,7 @@ def test_a_long_wait_keeps_pinging_until_stopped(notify_socket: tuple[socket.soc
 KIVY_LOOP = """
 import signal, threading
 from kivy.clock import Clock
-from shuoshi import sd_notify
+from device import sd_notify
 
 frozen = []
 signal.signal(signal.SIGUSR1, lambda *_: frozen.append(True))
