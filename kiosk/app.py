@@ -306,7 +306,7 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
 
         intake = self.services.intake
         self.root.get_screen("done").show_ticket(
-            ticket, "请取走回执，凭号码或扫码查询进度" if intake.printer_report.state.can_print
+            ticket, "请取走回执，凭号码或扫码查询进度" if intake.receipt_coming  # as said aloud
             else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打",
             receipt_code(ticket, intake.hall.status_url))  # the same QR as on the receipt
         self._lookup_token += 1

@@ -142,13 +142,12 @@ class BoardFlow:
     def _print(self, what: str, layout: ReceiptLayout) -> None:
         intake = self.services.intake
         name = f"{what}-{datetime.now():%Y%m%d-%H%M%S-%f}"
-        try:
-            intake.printer.submit(name, layout, label=what)
+        try:  # the receipt printer's queue; "请取走" only once it is printing
+            printable = intake.print_slip(name, layout, label=what)
         except OSError as error:
             log.error("could not queue %s: %s", name, error)
             self.speak_screen(MESSAGES["board_cannot_print"])
             return
-        printable = intake.printer_report.state.can_print
         self.speak_screen(MESSAGES["board_printing" if printable else "board_cannot_print"])
         print(f"PRINTED {name}", flush=True)
 

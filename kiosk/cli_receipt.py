@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
+import time
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from device.printer import (
     ReceiptLayout,
     encode_receipt,
     get_profile,
+    layout_to_dict,
     load_profiles,
     render_png,
 )
@@ -33,7 +37,7 @@ from kiosk.wiring import build_glyphs, build_print_worker, hall_info
 from sync.contract.protocol import Step
 from sync.contract.ticket import group, is_valid_ticket, normalize
 from sync.models import Submission
-from sync.store import Store, StoredSubmission, SubmissionDraft, as_wire
+from sync.store import PrintRequest, Store, StoredSubmission, SubmissionDraft, as_wire
 
 SAMPLE_KINDS = ("receipt", "reprint", "queue", "book", "test")
 
@@ -97,22 +101,39 @@ def sample_layout(cfg: AppConfig, kind: str, profile_name: str) -> ReceiptLayout
 PRINT_WAIT_SECONDS = 10.0  # the kiosk may be printing: wait for the printer this long
 
 
-def print_now(worker: PrintWorker, job: PrintJob) -> int:
+def print_now(worker: PrintWorker, job: PrintJob | tuple[str, str]) -> int:
     """Send the queue now from this process, once it has the printer; say plainly where
-    the job ended up."""
+    the job (a PrintJob, or the id and name of one committed in the store) ended up."""
+    job_id, name = (job.job_id, job.name) if not isinstance(job, tuple) else job
     worker.drain(wait=PRINT_WAIT_SECONDS)
-    if job.job_id in worker.spool.job_ids("done"):
-        print(f"printed {job.name}")
+    if job_id in worker.spool.job_ids("done"):
+        print(f"printed {name}")
         return 0
     outcome = worker.last_outcome
     detail = outcome.detail if outcome else "not sent"
-    if job.job_id in worker.spool.job_ids("held"):
-        print(f"{job.name} may be half printed ({detail}); check the paper and reprint")
+    if job_id in worker.spool.job_ids("held"):
+        print(f"{name} may be half printed ({detail}); check the paper and reprint")
         return 1
     state = outcome.state if outcome else PrinterState.UNKNOWN
-    print(f"{job.name} is queued: {state.label} ({detail}); the kiosk prints it when the "
+    print(f"{name} is queued: {state.label} ({detail}); the kiosk prints it when the "
           "printer is back")
     return 1
+
+
+def receipt_job(cfg: AppConfig, columns: int) -> tuple[list[str], Callable[
+        [StoredSubmission], PrintRequest]]:
+    """Makes the receipt's print job inside the submission's transaction; the list gets
+    its job id."""
+    made: list[str] = []
+
+    def make(stored: StoredSubmission) -> PrintRequest:
+        layout = submission_receipt(stored, hall_info(cfg).text, columns=columns)
+        name = f"receipt-{stored.ticket}"
+        made.append(f"{time.time_ns():020d}-{name}")
+        return PrintRequest(made[-1], name, stored.ticket,
+                            json.dumps(layout_to_dict(layout), ensure_ascii=False))
+
+    return made, make
 
 
 def run_submit(args: argparse.Namespace) -> int:
@@ -129,15 +150,13 @@ def run_submit(args: argparse.Namespace) -> int:
         return 2
     store = Store(cfg.store.path)
     try:
-        stored = store.record_submission(draft, cfg.hall.kiosk_code)
+        worker = build_print_worker(cfg, font, feed=lambda: store.relay_prints(worker.spool))
+        made, receipt = receipt_job(cfg, worker.printer.profile.columns)
+        stored = store.record_submission(draft, cfg.hall.kiosk_code, receipt=receipt)
+        print(f"SUBMITTED {stored.ticket}", flush=True)
+        print_now(worker, (made[-1], f"receipt-{stored.ticket}"))
     finally:
         store.close()
-    print(f"SUBMITTED {stored.ticket}", flush=True)
-    worker = build_print_worker(cfg, font)
-    layout = submission_receipt(stored, hall_info(cfg).text,
-                                columns=worker.printer.profile.columns)
-    job = worker.submit(f"receipt-{stored.ticket}", layout, label=stored.ticket)
-    print_now(worker, job)
     return 0
 
 
@@ -164,10 +183,10 @@ def run_receipt(args: argparse.Namespace) -> int:
         if args.png:
             print(render_png(data, glyphs, args.png, profile.paper_dots))
         return 0
-    worker = build_print_worker(cfg, font)
+    store = Store(cfg.store.path)
+    worker = build_print_worker(cfg, font, feed=lambda: store.relay_prints(worker.spool))
     hall = hall_info(cfg).text
     columns = worker.printer.profile.columns
-    store = Store(cfg.store.path)
     try:
         if args.action == "book":
             day = args.date or date.today()
@@ -180,15 +199,18 @@ def run_receipt(args: argparse.Namespace) -> int:
             print(f"not a ticket number: {args.ticket!r} (10 digits with a valid check digit)")
             return 2
         stored = store.find_by_ticket(ticket)
+        if stored is None:
+            print(f"no submission with ticket {group(ticket)} on this kiosk")
+            return 1
+        when = datetime.now().astimezone() if args.reprint else None
+        layout = submission_receipt(stored, hall, columns=columns, reprinted_at=when)
+        name = f"{'reprint' if args.reprint else 'receipt'}-{ticket}"
+        if args.reprint:  # it replaces the receipt not yet printed
+            store.drop_prints(ticket)
+            worker.spool.replace_pending(ticket)
+        job = worker.submit(name, layout, label=ticket)
+        if args.reprint:
+            worker.spool.resolve_held(ticket)
+        return print_now(worker, job)
     finally:
         store.close()
-    if stored is None:
-        print(f"no submission with ticket {group(ticket)} on this kiosk")
-        return 1
-    when = datetime.now().astimezone() if args.reprint else None
-    layout = submission_receipt(stored, hall, columns=columns, reprinted_at=when)
-    name = f"{'reprint' if args.reprint else 'receipt'}-{ticket}"
-    job = worker.submit(name, layout, label=ticket)
-    if args.reprint:
-        worker.spool.resolve_held(ticket)
-    return print_now(worker, job)

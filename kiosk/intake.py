@@ -1,16 +1,21 @@
 """What happens on 提交: check, store, then queue the receipt and speak; nothing is lost.
 
 The draft is checked against the wire model first, so a draft the server would refuse is
-never stored. The receipt goes into the on-disk print queue right after the commit and the
-printer worker prints it in the background, so a slow, offline or paperless printer never
-holds up the screen, and the resident always sees and hears the ticket number. When the
+never stored. The receipt's print job is committed in the same transaction as the
+submission (the store's print outbox), so no crash can leave a ticket without its receipt;
+the printer worker moves it into the on-disk print queue and prints it in the background,
+so a slow, offline or paperless printer never holds up the screen, and the resident always
+sees and hears the ticket number. "请取走回执" is said only once the receipt's bytes are
+going out; a printer lost since the last job is found out by that job. When the
 submission cannot be stored (a full disk, the database locked too long) ``SubmissionNotSaved``
 says why in a sentence for the resident; nothing is half-stored and the draft is kept.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,12 +32,15 @@ if TYPE_CHECKING:  # the printer, speech and store packages load after the first
     from device.speech import SpeechService
     from kiosk.receipt import HallText
     from sync.contract.protocol import PublicIssue
-    from sync.store import Store, StoredSubmission, StoredSupport, SubmissionDraft
+    from sync.store import PrintRequest, Store, StoredSubmission, StoredSupport, SubmissionDraft
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NO_RECEIPT = MESSAGES["no_receipt"]
+RECEIPT_WAIT_SECONDS = 3.0
+"""How long 提交 waits to hear that the receipt started printing (the digits are being
+said meanwhile); an unreachable network printer answers within its 2 s timeout."""
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 
 
@@ -95,8 +103,13 @@ class Intake:
         self.speech = speech
         self.hall = hall
         self._jobs: list[str] = []
+        self._last_job_id = ""
         self.last_announcement: list[str] = []
         """What the last ``submit`` said, for 再听一遍."""
+        self.receipt_coming = True
+        """Whether the last receipt queued here is printing (the done screen says so)."""
+        if printer.feed is None:
+            printer.feed = self.relay_prints
 
     @property
     def printer_report(self) -> PrinterReport:
@@ -115,8 +128,8 @@ class Intake:
         """
 
         stored = self._record(lambda: self._check(draft), lambda: self.store.record_submission(
-            draft, self.hall.kiosk_code))
-        self._announce("submitted", stored.ticket, self._queue(stored, None) is not None)
+            draft, self.hall.kiosk_code, receipt=self._receipt_job))
+        self._announce("submitted", stored.ticket, self._committed_job(stored.ticket))
         return stored
 
     def support(self, issue: PublicIssue, contact_name: str | None,
@@ -135,22 +148,48 @@ class Intake:
                       contact_phone=contact_phone, created_at=datetime.now().astimezone())
 
         stored = self._record(check, lambda: self.store.record_support(
-            issue, self.hall.kiosk_code, contact_name=contact_name, contact_phone=contact_phone))
+            issue, self.hall.kiosk_code, contact_name=contact_name, contact_phone=contact_phone,
+            receipt=self._support_job))
         self._announce("supported", stored.support_ticket,
-                       self._queue_support(stored, None) is not None)
+                       self._committed_job(stored.support_ticket))
         return stored
 
-    def _announce(self, opening: str, ticket: str, queued: bool) -> None:
+    def relay_prints(self) -> int:
+        """Move committed receipts into the print queue (the printer worker's feed)."""
+        return self.store.relay_prints(self.printer.spool)
+
+    def _committed_job(self, ticket: str) -> str:
+        """The job id of the receipt committed with ``ticket``; wakes the worker for it."""
+        job_id = self._last_job_id
+        self._jobs.append(job_id)
+        self.printer.kick()
+        return job_id
+
+    def _announce(self, opening: str, ticket: str, job_id: str) -> None:
         from device.speech import speech_text_for_ticket
 
         # Only the digits are synthesised now; the sentences around them come from the cache.
-        said = [MESSAGES[opening], f"{speech_text_for_ticket(group(ticket))}。",
-                MESSAGES["take_receipt"]]
-        if not queued or not self.printer.report.state.can_print:
-            said.append(NO_RECEIPT)
+        said = [MESSAGES[opening], f"{speech_text_for_ticket(group(ticket))}。"]
         for text in said:
             self.speech.say(text)
-        self.last_announcement = said
+        self.receipt_coming = self.receipt_printing(job_id)
+        ending = MESSAGES["take_receipt"] if self.receipt_coming else NO_RECEIPT
+        self.speech.say(ending)
+        self.last_announcement = [*said, ending]
+
+    def receipt_printing(self, job_id: str) -> bool:
+        """Whether the job is going onto paper: its first attempt is awaited a moment; if
+        the worker is busy with another job, the printer's state decides."""
+        started = self.printer.wait_started(job_id, RECEIPT_WAIT_SECONDS)
+        if started is None:
+            return self.printer.sending is not None or self.printer.report.state.can_print
+        return started
+
+    def print_slip(self, name: str, layout: ReceiptLayout, label: str) -> bool:
+        """Queue a slip (公示栏, 便民服务); True if it is printing. OSError: not queued."""
+        job = self.printer.submit(name, layout, label=label)
+        self._jobs.append(job.job_id)
+        return self.receipt_printing(job.job_id)
 
     def _check(self, draft: SubmissionDraft) -> None:
         from sync.store import as_wire
@@ -177,8 +216,11 @@ class Intake:
         raise not_saved
 
     def reprint(self, ticket: str) -> PrintJob | None:
-        """Queue a 补打 receipt for ``ticket``; None if this kiosk does not know it."""
+        """Queue a 补打 receipt for ``ticket``, replacing its receipt not yet printed; None if
+        this kiosk does not know it."""
         now = datetime.now().astimezone()
+        self.store.drop_prints(ticket)
+        self.printer.spool.replace_pending(ticket)
         stored = self.store.find_by_ticket(ticket)
         if stored is not None:
             job = self._queue(stored, reprinted_at=now)
@@ -195,20 +237,44 @@ class Intake:
         """True once every receipt queued here was sent (or tried) at least once."""
         return self.printer.wait_attempted(self._jobs, timeout)
 
-    def _queue(self, stored: StoredSubmission, reprinted_at: datetime | None) -> PrintJob | None:
+    def _submission_layout(self, stored: StoredSubmission, reprinted_at: datetime | None
+                           ) -> ReceiptLayout:
         from kiosk.receipt import submission_receipt
 
-        layout = submission_receipt(stored, self.hall.text, columns=self.printer.printer.profile
-                                    .columns, reprinted_at=reprinted_at)
-        return self._spool(layout, stored.ticket, reprinted_at)
+        return submission_receipt(stored, self.hall.text, columns=self.printer.printer.profile
+                                  .columns, reprinted_at=reprinted_at)
+
+    def _support_layout(self, stored: StoredSupport, reprinted_at: datetime | None
+                        ) -> ReceiptLayout:
+        from kiosk.receipt import support_receipt
+
+        return support_receipt(stored, self.hall.text, columns=self.printer.printer.profile
+                               .columns, reprinted_at=reprinted_at)
+
+    def _receipt_job(self, stored: StoredSubmission) -> PrintRequest:
+        """Inside the submission's transaction: its receipt's print job."""
+        return self._print_request(self._submission_layout(stored, None), stored.ticket)
+
+    def _support_job(self, stored: StoredSupport) -> PrintRequest:
+        return self._print_request(self._support_layout(stored, None), stored.support_ticket)
+
+    def _print_request(self, layout: ReceiptLayout, ticket: str) -> PrintRequest:
+        from device.printer import layout_to_dict
+        from sync.store import PrintRequest
+
+        name = f"receipt-{ticket}"
+        self._last_job_id = f"{time.time_ns():020d}-{name}"
+        return PrintRequest(self._last_job_id, name, ticket,
+                            json.dumps(layout_to_dict(layout), ensure_ascii=False))
+
+    def _queue(self, stored: StoredSubmission, reprinted_at: datetime | None) -> PrintJob | None:
+        return self._spool(self._submission_layout(stored, reprinted_at), stored.ticket,
+                           reprinted_at)
 
     def _queue_support(self, stored: StoredSupport, reprinted_at: datetime | None
                        ) -> PrintJob | None:
-        from kiosk.receipt import support_receipt
-
-        layout = support_receipt(stored, self.hall.text, columns=self.printer.printer.profile
-                                 .columns, reprinted_at=reprinted_at)
-        return self._spool(layout, stored.support_ticket, reprinted_at)
+        return self._spool(self._support_layout(stored, reprinted_at), stored.support_ticket,
+                           reprinted_at)
 
     def _spool(self, layout: ReceiptLayout, ticket: str, reprinted_at: datetime | None
                ) -> PrintJob | None:

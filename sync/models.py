@@ -139,3 +139,19 @@ class SupportEntry(QueuedRow):
     step: Mapped[str]
     acknowledged_at: Mapped[str | None]
     purged_at: Mapped[str | None]
+
+
+class PrintOutboxEntry(Base):
+    """A receipt's print job, committed in the same transaction as what it prints (a
+    submission, a 附议): no crash can leave a committed request without its job. The
+    printer worker moves it into the spool (``Store.relay_prints``)."""
+
+    __tablename__ = "print_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(unique=True)
+    """The spool's job id: moving it twice finds the job already there."""
+    name: Mapped[str]
+    label: Mapped[str] = mapped_column(String(10), index=True)  # the ticket
+    layout: Mapped[str]  # the receipt layout as JSON
+    created_at: Mapped[str]

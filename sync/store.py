@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,7 @@ from sync.contract.protocol import PublicIssue, Step, SubmissionIn, entered_fiel
 from sync.contract.ticket import MAX_SEQUENCE, make_ticket
 from sync.models import (
     OutboxEntry,
+    PrintOutboxEntry,
     RatingEntry,
     Submission,
     SupportEntry,
@@ -97,6 +98,24 @@ class StoredSupport:
     masked_phone: str
     created_at: datetime
     acknowledged: bool
+
+
+@dataclass(frozen=True)
+class PrintRequest:
+    """A print job to commit with what it prints: the spool's job id and name, the ticket
+    it carries, and the receipt layout as JSON."""
+
+    job_id: str
+    name: str
+    label: str
+    layout: str
+
+
+class PrintSpool(Protocol):
+    """Where ``Store.relay_prints`` moves jobs (device.printer.Spool)."""
+
+    def exists(self, job_id: str) -> bool: ...
+    def enqueue_json(self, job_id: str, name: str, label: str, layout: str) -> object: ...
 
 
 _COPIED = tuple(f.name for f in fields(StoredSubmission)
@@ -175,8 +194,12 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
-    def record_submission(self, draft: SubmissionDraft, kiosk_code: str) -> StoredSubmission:
-        """Issue a ticket and commit the submission with its outbox entry, durably."""
+    def record_submission(
+        self, draft: SubmissionDraft, kiosk_code: str,
+        receipt: Callable[[StoredSubmission], PrintRequest] | None = None,
+    ) -> StoredSubmission:
+        """Issue a ticket and commit the submission with its outbox entry and, when
+        ``receipt`` makes one, its receipt's print job, durably in one transaction."""
         with self.session() as s:
             row = Submission(
                 **draft.entered(),
@@ -192,13 +215,19 @@ class Store:
             s.add(row)
             s.flush()
             s.add(OutboxEntry(submission_uuid=row.uuid))
-        return _stored(row)
+            stored = _stored(row)
+            if receipt is not None:
+                _add_print(s, receipt(stored))
+        return stored
 
     def record_support(self, issue: PublicIssue, kiosk_code: str, *,
                        contact_name: str | None = None,
-                       contact_phone: str | None = None) -> StoredSupport:
+                       contact_phone: str | None = None,
+                       receipt: Callable[[StoredSupport], PrintRequest] | None = None,
+                       ) -> StoredSupport:
         """附议: issue a receipt number from the same counter as submissions and commit the
-        support, waiting to be sent, durably in one transaction."""
+        support, waiting to be sent, with its receipt's print job, durably in one
+        transaction."""
         with self.session() as s:
             row = SupportEntry(
                 uuid=str(uuid.uuid4()), ticket=issue.ticket,
@@ -209,7 +238,36 @@ class Store:
                 created_at=datetime.now().astimezone().isoformat(timespec="seconds"),
                 attempts=0, next_attempt_at=0.0, last_error="", quarantined=False)
             s.add(row)
-        return _stored_support(row)
+            stored = _stored_support(row)
+            if receipt is not None:
+                _add_print(s, receipt(stored))
+        return stored
+
+    def relay_prints(self, spool: PrintSpool) -> int:
+        """Move committed print jobs into the spool, oldest first; returns how many.
+
+        It runs in a write transaction, so two processes relaying queue one after the
+        other; a job already in the spool (a crash after the spool write, before the
+        commit) is not queued again."""
+        moved = 0
+        with self.session() as s:
+            for row in s.scalars(select(PrintOutboxEntry).order_by(PrintOutboxEntry.id)):
+                if not spool.exists(row.job_id):
+                    spool.enqueue_json(row.job_id, row.name, row.label, row.layout)
+                    moved += 1
+                s.delete(row)
+        return moved
+
+    def drop_prints(self, label: str) -> int:
+        """A reprint of ``label`` replaces its receipt not yet moved to the spool."""
+        with self.session() as s:
+            gone = s.execute(delete(PrintOutboxEntry).where(PrintOutboxEntry.label == label))
+            return int(getattr(gone, "rowcount", 0) or 0)
+
+    def prints_waiting(self) -> int:
+        """Print jobs committed and not yet in the spool."""
+        with self.session() as s:
+            return len(s.scalars(select(PrintOutboxEntry.id)).all())
 
     def record_rating(self, ticket: str, score: str, reasons: list[str], channel: str
                       ) -> tuple[str, bool]:
@@ -268,6 +326,12 @@ class Store:
         with self.session() as s:
             for key, value in values.items():
                 s.merge(SyncState(key=key, value=value))
+
+
+def _add_print(s: Session, job: PrintRequest) -> None:
+    s.add(PrintOutboxEntry(job_id=job.job_id, name=job.name, label=job.label,
+                           layout=job.layout,
+                           created_at=datetime.now().astimezone().isoformat(timespec="seconds")))
 
 
 def _next_ticket(s: Session, kiosk_code: str) -> str:

@@ -21,7 +21,7 @@ def test_database_from_the_first_release_upgrades_in_place(tmp_path: Path) -> No
     shutil.copy(OLD_DB, db)
     store = Store(db)  # migrations run at start-up
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
         rows = conn.execute("SELECT ticket, contact_name, contact_phone, masked_phone, purged_at "
                             "FROM submissions ORDER BY ticket").fetchall()
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -66,6 +66,10 @@ class Spool:
         write_atomic(self._path("pending", job_id), lambda h: h.write(body.encode("utf-8")))
         return job
 
+    def enqueue_json(self, job_id: str, name: str, label: str, layout: str) -> PrintJob:
+        """Queue a job committed in the store's print outbox (its layout as JSON)."""
+        return self.enqueue(name, layout_from_dict(json.loads(layout)), label, job_id)
+
     def exists(self, job_id: str) -> bool:
         """The job is in any state (done/ keeps the last KEEP_DONE)."""
         return any(self._path(state, job_id).exists() for state in STATES)

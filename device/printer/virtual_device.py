@@ -187,6 +187,8 @@ class VirtualEscPosPrinter:
         """A network printer's job is what came over one connection."""
         with self._changed:
             self._tail_reply = None
+            if self._ends_with_request():  # asked, then gone: a request is never paper
+                del self._buffer[-3:]
             if self._buffer:
                 self._held.append(bytes(self._buffer))
                 self._buffer.clear()
