@@ -62,21 +62,23 @@ def watchdog() -> bool:
     return notify("WATCHDOG=1")
 
 
-def watchdog_seconds() -> float | None:
-    """The unit's ``WatchdogSec=`` when it watches this process, else None."""
+def watchdog_seconds(*, any_process: bool = False) -> float | None:
+    """The unit's ``WatchdogSec=`` when it watches this process, else None. A child of the
+    process systemd started (a server worker, under ``NotifyAccess=all``) passes
+    ``any_process=True``."""
     usec = os.environ.get(WATCHDOG_USEC_ENV, "")
     pid = os.environ.get(WATCHDOG_PID_ENV, "")
     if not usec.isdigit() or int(usec) == 0:
         return None
-    if pid and pid != str(os.getpid()):
+    if pid and pid != str(os.getpid()) and not any_process:
         return None  # meant for another process (the one systemd started, not a child)
     return int(usec) / 1_000_000
 
 
-def ping_interval() -> float | None:
+def ping_interval(*, any_process: bool = False) -> float | None:
     """How often to send WATCHDOG=1: half the watchdog period, as sd_watchdog_enabled(3)
     advises; None when no watchdog is set for this process."""
-    seconds = watchdog_seconds()
+    seconds = watchdog_seconds(any_process=any_process)
     return None if seconds is None else seconds / 2
 
 

@@ -79,6 +79,7 @@ def test_the_watchdog_belongs_to_the_process_systemd_names(
     assert sd_notify.ping_interval() == 15.0
     monkeypatch.setenv("WATCHDOG_PID", str(os.getpid() + 1))
     assert sd_notify.ping_interval() is None
+    assert sd_notify.ping_interval(any_process=True) == 15.0  # a server worker's
     monkeypatch.delenv("WATCHDOG_PID")
     monkeypatch.setenv("WATCHDOG_USEC", "0")
     assert sd_notify.ping_interval() is None
