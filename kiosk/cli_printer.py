@@ -55,22 +55,23 @@ def run_printer(args: argparse.Namespace) -> int:
     spool = Spool(spool_dir(cfg.printer))
     held = spool.held()
     last = read_report(state_file(cfg.printer))
+    counts = {**spool.counts(), "committed": _committed(cfg.store.path)}
     if args.json:
         print(json.dumps({
             "state": state.value, "label": state.label, "printer": where, "busy": busy_with,
-            "profile": printer.profile.name, **spool.counts(),
+            "profile": printer.profile.name, **counts,
             "held_jobs": [{"job": job.name, "ticket": job.label, "note": job.note}
                           for job in held],
             "last_report": json.loads(last.to_json()) if last else None,
         }, ensure_ascii=False))
         return 0 if state.can_print else 1
-    counts = spool.counts()
     if busy_with:
         print(f"printer {where} is printing ({busy_with}); not asked now, last known: "
               f"{state.value} ({state.label})")
     else:
         print(f"printer {where} ({printer.profile.name}): {state.value} ({state.label})")
-    print(f"queue: {counts['pending']} waiting, {counts['printing']} printing, "
+    print(f"queue: {counts['committed']} committed, not yet queued (the kiosk queues them), "
+          f"{counts['pending']} waiting, {counts['printing']} printing, "
           f"{counts['held']} held for a staff reprint")
     for job in held:
         ticket = group(job.label) if job.label else job.name
@@ -79,3 +80,16 @@ def run_printer(args: argparse.Namespace) -> int:
         when = datetime.fromtimestamp(last.updated_at).astimezone()
         print(f"kiosk's last report ({when:%Y-%m-%d %H:%M:%S}): {last.state.value} {last.detail}")
     return 0 if state.can_print else 1
+
+
+def _committed(db: Path) -> int:
+    """Receipts committed in the store's print outbox and not yet in the spool."""
+    from sync.store import Store
+
+    if not db.exists():
+        return 0
+    store = Store(db)
+    try:
+        return store.prints_waiting()
+    finally:
+        store.close()

@@ -215,6 +215,27 @@ def test_process_killed_between_commit_and_spool_loses_no_receipt(
     assert sorted(labels) == sorted(tickets) and len(tickets) >= 3
 
 
+def test_printer_status_counts_receipts_committed_but_not_queued(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from kiosk.cli_printer import run_printer
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"""
+[store]
+path = "{tmp_path}/kiosk.db"
+[printer]
+out_dir = "{tmp_path}/receipts"
+""", encoding="utf-8")
+    store = Store(tmp_path / "kiosk.db")
+    store.record_submission(SubmissionDraft("环境卫生", "楼道堆放杂物"), "0042", receipt=_job)
+    store.close()  # ...and the process died before the spool got it
+    run_printer(argparse.Namespace(config=config, action="status", json=True))
+    assert json.loads(capsys.readouterr().out)["committed"] == 1
+
+
 @pytest.fixture
 def intake(tmp_path: Path) -> Iterator[tuple[object, VirtualPrinter, PrintWorker]]:
     from device.speech import make_speech_service
