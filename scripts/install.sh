@@ -268,6 +268,7 @@ uninstall() {
     if [ -e "$(at "$RULES")" ]; then
         rm -f "$(at "$RULES")" "$(at "$MODULES")"
         ctl enable --quiet getty@tty1.service 2>/dev/null || true
+        if live; then systemctl start getty@tty1.service || true; fi
     fi
     if [ -f "$(at "$CMDLINE")" ]; then
         sed -i 's/ consoleblank=0//' "$(at "$CMDLINE")"
