@@ -200,7 +200,7 @@ def test_a_store_of_the_previous_schema_upgrades(tmp_path: Path) -> None:
         conn.execute("INSERT INTO ticket_counter VALUES ('0043', 1)")
     store = Store(db)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
         assert conn.execute("SELECT story FROM submissions").fetchall() == [(None,)]
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     old = store.find_by_ticket(make_ticket("0043", 1))
