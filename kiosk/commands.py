@@ -93,7 +93,13 @@ def run_kiosk(args: argparse.Namespace) -> int:
         Clock.schedule_once(fail)
 
     def first_frame() -> None:
-        print(FIRST_FRAME_MARKER, flush=True)  # make bench times this; systemd's READY=1
+        from sync.contract import sd_notify
+
+        print(FIRST_FRAME_MARKER, flush=True)  # make bench times this
+        sd_notify.ready("first frame")
+        every = sd_notify.ping_interval()
+        if every is not None:  # a frozen UI loop stops these, and systemd restarts the kiosk
+            Clock.schedule_interval(lambda _dt: sd_notify.watchdog(), every)
         parts.start(on_error=failed)
 
     after_first_frame(first_frame)

@@ -35,6 +35,7 @@ from server.db import (
 )
 from server.deps import Every, install_transactions, now_iso, transaction
 from server.feed import CHANGES_FOR_KIOSK
+from server.lifecycle import under_systemd
 from server.limits import BodyLimit
 from server.story import offer_public_issue
 from sync.contract.protocol import (
@@ -67,7 +68,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
                attachments_dir: Path = Path("var/attachments"),
                max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> FastAPI:
     app = FastAPI(title="说事厅 central server", version="1",  # API docs: /console/api
-                  docs_url=None, redoc_url=None, openapi_url=None)
+                  docs_url=None, redoc_url=None, openapi_url=None, lifespan=under_systemd)
     app.state.database = open_server_database(db_url)
     app.state.sessions = app.state.database.writing  # write transactions, for older callers
     app.state.idempotency_prune = Every(IDEMPOTENCY_PRUNE_EVERY_S)

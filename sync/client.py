@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
+from sync.contract import sd_notify
 from sync.contract.protocol import (
     API_PREFIX,
     ChangePage,
@@ -150,16 +151,20 @@ class SyncWorker:
         return result
 
     def run_forever(self, interval: float, stop: threading.Event) -> None:
+        """Rounds until ``stop``; under systemd, READY=1 once the store is open and a watchdog
+        ping after every round and through every wait (a hung round gets it restarted)."""
+        sd_notify.ready("store open")
         while not stop.is_set():
             result = self.run_once()
+            sd_notify.watchdog()
             if not result.error:
-                stop.wait(interval)
+                sd_notify.wait_alive(stop, interval)
             elif self.store.get_state("paused"):
                 log.warning("sync paused: %s (%d waiting)", result.error, result.waiting)
-                stop.wait(AUTH_PAUSE_S)
+                sd_notify.wait_alive(stop, AUTH_PAUSE_S)
             else:
                 log.warning("sync round failed: %s (%d waiting)", result.error, result.waiting)
-                stop.wait(max(interval, self._backoff(self._failures)))
+                sd_notify.wait_alive(stop, max(interval, self._backoff(self._failures)))
 
     # -- push ---------------------------------------------------------------------------
 
@@ -171,6 +176,7 @@ class SyncWorker:
         while batch := self.outbox.due(time.time(), s.batch_size, s.max_batch_bytes):
             acked, bad = self._push(batch)
             pushed, quarantined = pushed + acked, quarantined + bad
+            sd_notify.watchdog()  # a long backlog is work, not a hang
         return pushed, quarantined
 
     def _upload_voices(self, batch: list[SubmissionIn]) -> list[SubmissionIn]:

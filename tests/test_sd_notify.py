@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from device import sd_notify
+from sync.contract import sd_notify
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -108,7 +108,7 @@ def test_a_long_wait_keeps_pinging_until_stopped(notify_socket: tuple[socket.soc
 KIVY_LOOP = """
 import signal, threading
 from kivy.clock import Clock
-from device import sd_notify
+from sync.contract import sd_notify
 
 frozen = []
 signal.signal(signal.SIGUSR1, lambda *_: frozen.append(True))
