@@ -162,6 +162,10 @@ class Intake:
         """The job id of the receipt committed with ``ticket``; wakes the worker for it."""
         job_id = self._last_job_id
         self._jobs.append(job_id)
+        try:  # into the spool now; if this fails the worker moves it on its next drain
+            self.relay_prints()
+        except Exception as error:  # the ticket is committed: never fail 提交 here
+            log.error("receipt %s stays in the print outbox: %s", ticket, type(error).__name__)
         self.printer.kick()
         return job_id
 
@@ -180,7 +184,8 @@ class Intake:
     def receipt_printing(self, job_id: str) -> bool:
         """Whether the job is going onto paper: its first attempt is awaited a moment; if
         the worker is busy with another job, the printer's state decides."""
-        started = self.printer.wait_started(job_id, RECEIPT_WAIT_SECONDS)
+        wait = RECEIPT_WAIT_SECONDS if self.printer.running else 0.0
+        started = self.printer.wait_started(job_id, wait)
         if started is None:
             return self.printer.sending is not None or self.printer.report.state.can_print
         return started

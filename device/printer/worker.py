@@ -95,6 +95,11 @@ class PrintWorker:
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        """The background thread is sending jobs."""
+        return self._thread is not None and self._thread.is_alive()
+
     def _recover(self) -> None:
         for job_id in self.spool.recover():
             log.warning("print job %s was interrupted; held for a staff reprint", job_id)
