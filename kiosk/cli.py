@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 
 from kiosk import commands
 from kiosk.config import ConfigError
 from kiosk.fonts import MissingFontError
+from sync.contract import logs
 
 EXIT_CONFIG = 2
 
@@ -46,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_command(command: Callable[[], int]) -> int:
     """Run a command with the program's logging; a bad config or a missing font is one clear
     message and exit status 2, not a traceback."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure()
     try:
         return command()
     except ConfigError as exc:

@@ -14,10 +14,13 @@ from typing import Any
 
 from starlette.types import Scope
 
+from sync.contract import logs
+
 ACCESS = logging.getLogger("shuoshi.access")
 ENABLED_ENV = "SHUOSHI_ACCESS_LOG"
 """``0`` turns the access log off (``shuoshi server --no-access-log``)."""
 LINE_FORMAT = "%(asctime)s [%(process)d] %(name)s %(levelname)s %(message)s"
+JOURNAL_LINE_FORMAT = "[%(process)d] %(name)s %(levelname)s %(message)s"
 _KEY_ID = re.compile(rb'keyid="([0-9A-Za-z_-]{1,16})"')
 
 
@@ -43,11 +46,14 @@ def record(scope: Scope, route: str, status: int, duration_s: float) -> None:
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:
     """The logging set-up of every server process (uvicorn applies it in each worker): our
-    loggers at ``level`` on stderr, with the worker's pid, uvicorn's own at warnings."""
+    loggers at ``level`` on stderr, with the worker's pid, uvicorn's own at warnings; under
+    systemd without a time of their own (sync.contract.logs)."""
+    line: dict[str, Any] = ({"()": logs.JournalFormatter, "fmt": JOURNAL_LINE_FORMAT}
+                            if logs.under_journal() else {"format": LINE_FORMAT})
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"line": {"format": LINE_FORMAT}},
+        "formatters": {"line": line},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line",
                                 "stream": "ext://sys.stderr"}},
         "root": {"handlers": ["stderr"], "level": level},

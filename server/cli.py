@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
 
 from server import DEFAULT_WORKERS, cli_fleet, cli_staff
+from sync.contract import logs
 
 DEFAULT_DB = "sqlite:///var/server.db"
 EXIT_NOT_INSTALLED = 2
@@ -41,8 +41,7 @@ def parser(prog: str = "shuoshi-server") -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, prog: str = "shuoshi-server") -> int:
     args = parser(prog).parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure()
     try:
         return int(args.handler(args))
     except ModuleNotFoundError as exc:

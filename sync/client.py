@@ -47,6 +47,7 @@ from sync.http import (
 from sync.inbox import Inbox
 from sync.outbox import Outbox
 from sync.store import Store
+from sync.timesync import ClockWatch
 from sync.upload import AttachmentRefused, upload
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ FEEDBACK_PATHS: dict[Kind, str] = {"rating": f"{API_PREFIX}/ratings",
                                    "support": f"{API_PREFIX}/supports"}
 PULL_PAGE = 200
 JSON = {"content-type": "application/json"}
+CLOCK_POLL_S = 1.0
+CLOCK_WAIT = "waiting for the clock to be synchronised (NTP)"
 
 
 @dataclass
@@ -110,7 +113,8 @@ class SyncWorker:
     def __init__(self, store: Store, settings: SyncSettings, *,
                  transport: httpx.BaseTransport | None = None,
                  printer_state: Callable[[], str] = lambda: "unknown",
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 clock_watch: ClockWatch | None = None) -> None:
         self.store = store
         self.settings = settings
         self.outbox = Outbox(store)
@@ -118,6 +122,8 @@ class SyncWorker:
         self.feedback = FeedbackOutbox(store)
         self.printer_state = printer_state
         self.clock = clock
+        self.clock_watch = clock_watch or ClockWatch.from_env()
+        self._clock_synced = self._clock_waited = False
         self._failures = 0
         self._last_heartbeat: float | None = None
         self._client = make_client(settings.link, transport=transport)
@@ -129,6 +135,11 @@ class SyncWorker:
         """Push what is due, report quarantine, pull changes, send a heartbeat."""
         result = RoundResult()
         self.outbox.finish_purge()  # one a reader held up last round; needs no network
+        if not self._clock_synchronised():  # nothing is signed with a clock not yet set
+            result.error = CLOCK_WAIT
+            result.waiting = self.outbox.depth() + self.feedback.depth()
+            self.store.set_state(last_error=result.error)
+            return result
         try:
             self._check_clock()
             result.pushed, result.quarantined = self._push_all()
@@ -154,6 +165,8 @@ class SyncWorker:
         """Rounds until ``stop``; under systemd, READY=1 once the store is open and a watchdog
         ping after every round and through every wait (a hung round gets it restarted)."""
         sd_notify.ready("store open")
+        while not stop.is_set() and not self._clock_synchronised():
+            sd_notify.wait_alive(stop, CLOCK_POLL_S)  # the UI takes submissions meanwhile
         while not stop.is_set():
             result = self.run_once()
             sd_notify.watchdog()
@@ -339,6 +352,17 @@ class SyncWorker:
 
     def _backoff(self, attempts: int) -> float:
         return backoff_delay(attempts, self.settings.retry_base_s, self.settings.retry_cap_s)
+
+    def _clock_synchronised(self) -> bool:
+        """Once synchronised, for good: later NTP trouble is the skew check's business."""
+        if not self._clock_synced:
+            self._clock_synced = self.clock_watch.synchronised()
+            if self._clock_synced and self._clock_waited:
+                log.info("the clock is synchronised: sending")
+            elif not self._clock_synced and not self._clock_waited:
+                self._clock_waited = True
+                log.info("%s before sending", CLOCK_WAIT)
+        return self._clock_synced
 
     def _clock_wrong(self) -> bool:
         return self.clock() < CLOCK_FLOOR

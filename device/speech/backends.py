@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import logging
 import re
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ from typing import Any, Protocol
 from device.speech.library import text_to_phonemes
 from device.speech.listening import LISTENING_RULES
 from device.speech.text import espeak_text, pinyin_version, resolve_voice
+
+log = logging.getLogger(__name__)
 
 
 class SpeechError(RuntimeError):
@@ -79,8 +82,24 @@ def _shared_pyttsx3_engine() -> Any:
             _pyttsx3_engine = pyttsx3.init("espeak")
         except Exception as exc:  # libespeak-ng missing or broken
             raise SpeechError(f"pyttsx3 could not start libespeak-ng: {exc}") from None
+        _quiet_espeak_driver()
         atexit.register(_drop_pyttsx3_engine)
     return _pyttsx3_engine
+
+
+def _quiet_espeak_driver() -> None:
+    """pyttsx3's espeak driver prints "Audio saved to …" on stdout for every utterance (and
+    playback errors likewise); its module-level ``print`` is pointed at our log instead."""
+    from pyttsx3.drivers import espeak as driver
+
+    def to_log(*values: object, **_ignored: object) -> None:
+        line = " ".join(str(v) for v in values)
+        if line.startswith("Audio saved to "):
+            log.debug("%s", line)
+        else:
+            log.warning("pyttsx3: %s", line)
+
+    driver.print = to_log
 
 
 def _drop_pyttsx3_engine() -> None:
