@@ -13,6 +13,8 @@ def prepare_kivy(kivy_home: Path, *, width: int, height: int, fullscreen: bool) 
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # one log format: the program's own
+    # read when kivy is first imported; Config.set below comes too late for the log level
+    os.environ.setdefault("KCFG_KIVY_LOG_LEVEL", "warning")
     from kivy.config import Config
 
     Config.set("kivy", "log_level", "warning")
