@@ -223,7 +223,7 @@ def place_voice_notes(unpacked: Unpacked, voice_dir: Path) -> None:
     db = sqlite3.connect(unpacked.store)
     try:
         for old, extracted in unpacked.voice_notes.items():
-            new = voice_dir / Path(old).name
+            new = voice_dir.resolve() / Path(old).name
             shutil.copyfile(extracted, new)
             db.execute("UPDATE submissions SET voice_path = ? WHERE voice_path = ?",
                        (str(new), old))

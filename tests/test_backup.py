@@ -172,8 +172,12 @@ def test_a_new_card_gets_the_code_and_key_from_the_backup(tmp_path: Path,
     url = "http://127.0.0.1:9"
     old, card = tmp_path / "old", tmp_path / "card"
     config = _config(old, url, kiosk_key_only, store="kiosk.db")
+    note = old / "voice" / "note-1.wav"
+    note.parent.mkdir()
+    note.write_bytes(b"RIFF" + bytes(100))
     with _open(old) as s:
-        s.record_submission(SubmissionDraft("环境卫生", "旧卡的一件"), "0042")
+        s.record_submission(SubmissionDraft("环境卫生", "旧卡的一件", voice_path=note,
+                                            voice_sha256="0" * 64), "0042")
     backup = tmp_path / "old.backup"
     assert shuoshi("backup", str(backup), "--config", str(config), cwd=old).returncode == 0
     fresh = _config(card, url, "", code="0001", store="kiosk.db")
@@ -185,6 +189,10 @@ def test_a_new_card_gets_the_code_and_key_from_the_backup(tmp_path: Path,
     [aside] = card.glob("kiosk.toml.before-restore-*")
     assert 'kiosk_code = "0001"' in aside.read_text(encoding="utf-8")
     assert _tickets(card / "kiosk.db") == [make_ticket("0042", 1)]
+    moved = card / "voice" / "note-1.wav"  # the queue's voice note came along
+    assert moved.read_bytes() == note.read_bytes()
+    with sqlite3.connect(card / "kiosk.db") as conn:
+        assert conn.execute("SELECT voice_path FROM submissions").fetchall() == [(str(moved),)]
 
 
 class _open:
