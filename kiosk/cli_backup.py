@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import tempfile
 from datetime import datetime
@@ -18,8 +19,10 @@ from sync.backup import (
     Unpacked,
     keep_counters_ahead,
     make_backup,
+    own_like_folder,
     place_voice_notes,
     replace_store,
+    store_files,
     ticket_counters,
     unpack,
     unsent,
@@ -113,6 +116,7 @@ def _restore(args: argparse.Namespace, current: AppConfig, unpacked: Unpacked, w
         _install_config(new_config, args.config, stamp)
     kept = replace_store(unpacked.store, target, stamp)
     Store(target).close()  # brings a backup of an older version to the newest schema
+    own_like_folder(*store_files(target))
     print(f"restored kiosk {manifest.kiosk_code} (backup of {manifest.made_at}) into {target}: "
           f"{manifest.submissions} submissions, waiting to send: "
           f"{_describe_unsent(unsent(target))}")
@@ -125,9 +129,15 @@ def _restore(args: argparse.Namespace, current: AppConfig, unpacked: Unpacked, w
 
 
 def _install_config(new: Path, config: Path, stamp: str) -> None:
-    if config.exists():
-        os.replace(config, config.with_name(f"{config.name}.before-restore-{stamp}"))
+    """The backup's config in place of ``config``, with the old one's owner and mode
+    (root:shuoshi 0640 on an appliance: the kiosk's user reads it, it holds the key)."""
     staged = config.with_name(f".{config.name}.restoring")
     staged.write_bytes(new.read_bytes())
-    os.chmod(staged, 0o600)  # it holds the signing key
+    os.chmod(staged, 0o600)
+    if config.exists():
+        was = config.stat()
+        os.chmod(staged, stat.S_IMODE(was.st_mode) & 0o640)
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            os.chown(staged, was.st_uid, was.st_gid)
+        os.replace(config, config.with_name(f"{config.name}.before-restore-{stamp}"))
     os.replace(staged, config)

@@ -220,11 +220,13 @@ def place_voice_notes(unpacked: Unpacked, voice_dir: Path) -> None:
     if not unpacked.voice_notes:
         return
     voice_dir.mkdir(parents=True, exist_ok=True)
+    own_like_folder(voice_dir)
     db = sqlite3.connect(unpacked.store)
     try:
         for old, extracted in unpacked.voice_notes.items():
             new = voice_dir.resolve() / Path(old).name
             shutil.copyfile(extracted, new)
+            own_like_folder(new)
             db.execute("UPDATE submissions SET voice_path = ? WHERE voice_path = ?",
                        (str(new), old))
         db.commit()
@@ -249,7 +251,7 @@ def replace_store(copy: Path, store_path: Path, stamp: str) -> Path | None:
     staged = store_path.with_name(f".{store_path.name}.restoring")
     shutil.copyfile(copy, staged)
     os.chmod(staged, 0o600)
-    _own_like_folder(staged)
+    own_like_folder(staged)
     os.replace(staged, store_path)
     return kept
 
@@ -275,8 +277,18 @@ def keep_counters_ahead(copy: Path, used: dict[str, int]) -> None:
         db.commit()
 
 
-def _own_like_folder(path: Path) -> None:
-    """Run as root (to write /etc/shuoshiting), the store still belongs to the kiosk's user."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        folder = path.parent.stat()
-        os.chown(path, folder.st_uid, folder.st_gid)
+def own_like_folder(*paths: Path) -> None:
+    """Run as root (to write /etc/shuoshiting), what a restore leaves in the kiosk's data
+    folder must still belong to the kiosk's user: each existing path gets its folder's owner."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    for path in paths:
+        if path.exists():
+            folder = path.parent.stat()
+            os.chown(path, folder.st_uid, folder.st_gid)
+
+
+def store_files(store_path: Path) -> list[Path]:
+    """The store and the files SQLite and the migrations keep beside it."""
+    return [store_path, *(store_path.with_name(store_path.name + suffix)
+                          for suffix in ("-wal", "-shm", ".migrate.lock"))]

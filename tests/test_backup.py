@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import sqlite3
 import stat
 import subprocess
@@ -17,6 +18,7 @@ from sync.store import Store, SubmissionDraft
 from sync.timesync import ClockWatch
 from tests.conftest import REPO, CentralServer, drain, shuoshi, sync_worker
 
+NOBODY = 65534
 WRITER = """
 import sys, time
 from pathlib import Path
@@ -181,11 +183,15 @@ def test_a_new_card_gets_the_code_and_key_from_the_backup(tmp_path: Path,
     backup = tmp_path / "old.backup"
     assert shuoshi("backup", str(backup), "--config", str(config), cwd=old).returncode == 0
     fresh = _config(card, url, "", code="0001", store="kiosk.db")
+    fresh.chmod(0o640)  # root:shuoshi 0640 on an appliance
+    as_root = os.geteuid() == 0
+    if as_root:  # the data folder belongs to the kiosk's user, the restore runs as root
+        os.chown(card, NOBODY, NOBODY)
     restored = shuoshi("restore", str(backup), "--config", str(fresh), cwd=card)
     assert restored.returncode == 0, restored.stderr
     assert 'kiosk_code = "0042"' in fresh.read_text(encoding="utf-8")
     assert kiosk_key_only in fresh.read_text(encoding="utf-8")
-    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o640  # the old file's mode: it holds the key
     [aside] = card.glob("kiosk.toml.before-restore-*")
     assert 'kiosk_code = "0001"' in aside.read_text(encoding="utf-8")
     assert _tickets(card / "kiosk.db") == [make_ticket("0042", 1)]
@@ -193,6 +199,11 @@ def test_a_new_card_gets_the_code_and_key_from_the_backup(tmp_path: Path,
     assert moved.read_bytes() == note.read_bytes()
     with sqlite3.connect(card / "kiosk.db") as conn:
         assert conn.execute("SELECT voice_path FROM submissions").fetchall() == [(str(moved),)]
+    if as_root:
+        owners = {p.name: p.stat().st_uid for p in (card / "kiosk.db", moved, moved.parent)}
+        assert owners == {"kiosk.db": NOBODY, "note-1.wav": NOBODY, "voice": NOBODY}
+        assert [p.name for p in card.iterdir()
+                if p.stat().st_uid != NOBODY and not p.name.startswith("kiosk.toml")] == []
 
 
 class _open:
