@@ -184,7 +184,9 @@ class Intake:
     def receipt_printing(self, job_id: str) -> bool:
         """Whether the job is going onto paper: its first attempt is awaited a moment; if
         the worker is busy with another job, the printer's state decides."""
-        wait = RECEIPT_WAIT_SECONDS if self.printer.running else 0.0
+        # a printer known not to print is not waited for: the screen moves on at once
+        can_print = self.printer.report.state.can_print
+        wait = RECEIPT_WAIT_SECONDS if self.printer.running and can_print else 0.0
         started = self.printer.wait_started(job_id, wait)
         if started is None:
             return self.printer.sending is not None or self.printer.report.state.can_print

@@ -30,7 +30,7 @@ PRINTER_UNKNOWN = frozenset({"unknown", ""})
 PRINTER_LABELS = {
     "online": "正常", "ok": "正常", "ready": "正常", "paper_near_end": "纸快用完",
     "unknown": "状态未知", "cover_open": "打印机盖未关", "paper_out": "缺纸",
-    "error": "打印机故障", "offline": "打印机离线",
+    "error": "打印机故障", "offline": "打印机离线", "unreachable": "打印机未连接",
 }
 
 
