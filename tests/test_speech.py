@@ -250,6 +250,15 @@ def test_wav_file_speaker_numbers_after_existing_files(tmp_path: Path) -> None:
     assert (tmp_path / "0008.wav").read_bytes() == (tmp_path / "tone.wav").read_bytes()
 
 
+def test_wav_file_speaker_keeps_only_the_last_copies(tmp_path: Path) -> None:
+    _write_tone(tmp_path / "tone.wav", 100)
+    out = tmp_path / "out"
+    speaker = WavFileSpeaker(out, keep=3)
+    for _ in range(5):
+        speaker.play(tmp_path / "tone.wav")
+    assert sorted(p.name for p in out.glob("*.wav")) == ["0003.wav", "0004.wav", "0005.wav"]
+
+
 def _fake_aplay(tmp_path: Path, body: str) -> str:
     script = tmp_path / "aplay"
     script.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")

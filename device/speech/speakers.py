@@ -90,14 +90,20 @@ class AplaySpeaker:
                 self._proc.terminate()
 
 
+KEEP_PLAYED = 500
+"""The virtual speaker keeps the last this many copies: what was said includes a phone number
+read back, and a kiosk left without a sound card must not pile that up for months."""
+
+
 class WavFileSpeaker:
     """The virtual speaker: copies each WAV into ``out_dir`` as ``0001.wav``, ``0002.wav``, …
 
-    Numbering carries on after files already there, so earlier runs are kept.
+    Numbering carries on after files already there; only the last ``keep`` copies are kept.
     """
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, keep: int = KEEP_PLAYED) -> None:
         self.out_dir = out_dir
+        self.keep = keep
         out_dir.mkdir(parents=True, exist_ok=True)
         self.played: list[Path] = []
         existing = (int(p.stem) for p in out_dir.glob("*.wav") if p.stem.isdigit())
@@ -108,6 +114,7 @@ class WavFileSpeaker:
         shutil.copyfile(wav_path, target)
         self._next += 1
         self.played.append(target)
+        (self.out_dir / f"{self._next - 1 - self.keep:04d}.wav").unlink(missing_ok=True)
 
     def stop(self) -> None:
         """Nothing to cut short: a copy is over as soon as it starts."""
