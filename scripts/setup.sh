@@ -3,7 +3,7 @@
 # system packages with apt (as root or through sudo), then Python packages into .venv.
 set -eu
 
-APT_PACKAGES="python3-venv xvfb xdotool espeak-ng fonts-wqy-microhei libgl1 libgl1-mesa-dri libegl1 libmtdev1 libsdl2-2.0-0 alsa-utils libusb-1.0-0 postgresql chromium libzinnia0 tegaki-zinnia-simplified-chinese fonts-droid-fallback fonts-hanazono"
+APT_PACKAGES="python3-venv xvfb xdotool espeak-ng fonts-wqy-microhei libgl1 libgl1-mesa-dri libegl1 libmtdev1 libsdl2-2.0-0 alsa-utils libusb-1.0-0 postgresql chromium libzinnia0 tegaki-zinnia-simplified-chinese fonts-droid-fallback fonts-hanazono systemd udev python3-wheel"
 
 missing=""
 for pkg in $APT_PACKAGES; do
