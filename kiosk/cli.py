@@ -28,13 +28,14 @@ def _parser(command: str = "") -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     commands.register(sub)
     if command not in sub.choices:
-        from kiosk import cli_backup, cli_printer, cli_rate, cli_receipt, cli_sync
+        from kiosk import cli_backup, cli_printer, cli_rate, cli_receipt, cli_staff, cli_sync
 
         cli_receipt.register(sub)
         cli_printer.register(sub)
         cli_sync.register(sub)
         cli_rate.register(sub)
         cli_backup.register(sub)
+        cli_staff.register(sub)
     return parser
 
 

@@ -228,6 +228,26 @@ class ScannerConfig(_Section):
         return value
 
 
+class StaffConfig(_Section):
+    pin_hash: str
+    """The staff PIN's argon2 hash, from `shuoshi staff-pin`; empty: no staff mode on this
+    kiosk (the long press in the home screen's corner does nothing)."""
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _argon2_hash(cls, value: str) -> str:
+        if value:
+            from argon2 import extract_parameters
+            from argon2.exceptions import InvalidHashError
+
+            try:
+                extract_parameters(value)
+            except (InvalidHashError, ValueError):
+                raise ValueError('an argon2 hash such as "$argon2id$v=19$m=…" from '
+                                 '`shuoshi staff-pin`, or "" for no staff mode') from None
+        return value
+
+
 class AppConfig(_Section):
     hall: HallConfig
     """The hall and this kiosk."""
@@ -249,6 +269,8 @@ class AppConfig(_Section):
     """Where the problem is: the place picker."""
     scanner: ScannerConfig
     """The receipt scanner."""
+    staff: StaffConfig
+    """Staff mode on the kiosk (long press in the corner, then the PIN)."""
     categories: list[Category] = Field(min_length=1)
     """Issue categories with their quick phrases, in screen order."""
 

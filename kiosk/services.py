@@ -41,6 +41,8 @@ class KioskServices:
     render_prompts_apart: Callable[[], None] | None = None
     """Starts rendering the prompt cache in a process of its own (the kiosk's memory stays
     small); None: the speech worker renders it."""
+    staff_pin_hash: str = ""
+    """The staff PIN's argon2 hash ([staff] pin_hash); empty: no staff mode."""
     _microphone_ok: bool | None = field(default=None, repr=False)
     _ratings: Ratings | None = field(default=None, repr=False)
 
@@ -81,7 +83,8 @@ class KioskServices:
                    idle=IdleLimits(screen.idle_seconds, screen.idle_warning_seconds,
                                    screen.result_seconds),
                    places=cfg.places, writing=cfg.input, microphone=cfg.microphone,
-                   store_path=cfg.store.path, make_recorder=lambda: _recorder(cfg))
+                   store_path=cfg.store.path, make_recorder=lambda: _recorder(cfg),
+                   staff_pin_hash=cfg.staff.pin_hash)
 
     def voice_offered(self) -> bool:
         """说给我听 is offered only with a microphone that works (asked once)."""
