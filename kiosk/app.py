@@ -32,6 +32,7 @@ from kiosk.session import (
     page_prompt,
 )
 from kiosk.sizing import LARGE_TEXT_ZOOM, Sizing, px_per_mm
+from kiosk.staff_mode import StaffFlow
 from kiosk.widgets import SCREEN_BACKGROUND
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ RENDERED_APART_WAIT_S = 8.0
 worker renders it itself."""
 
 
-class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, App):
+class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, App):
     title = "说事厅"
     sizing = ObjectProperty(None)
     large_text = BooleanProperty(False)

@@ -40,5 +40,10 @@ MADE_ON_FIRST_USE: dict[str, tuple[str, str]] = {
     "notices": ("kiosk.screens.notices", "NoticesScreen"),
     "services": ("kiosk.screens.services", "ServicesScreen"),
     "schedule": ("kiosk.screens.schedule", "ScheduleScreen"),
+    # staff mode (long press in the home screen's corner, then the PIN)
+    "staff_pin": ("kiosk.screens.staff", "StaffPinScreen"),
+    "staff_menu": ("kiosk.screens.staff", "StaffMenuScreen"),
+    "staff_reprint": ("kiosk.screens.staff", "StaffReprintScreen"),
+    "staff_info": ("kiosk.screens.staff", "StaffInfoScreen"),
 }
 """Screen name → (module, class)."""

@@ -98,11 +98,11 @@ def sync_lines(store: Store) -> list[str]:
     lines = [f"等待发送：{outbox.depth() - len(quarantined)} 件，评价/附议 "
              f"{feedback.depth() - len(held)} 件",
              f"最早等待：{oldest / 60:.0f} 分钟",
-             f"最近成功：{store.get_state('last_success') or '从未'}",
-             f"最近错误：{store.get_state('last_error') or '无'}",
              f"隔离：{len(quarantined) + len(held)} 件"]
     lines += [f"  {ticket}：{reason}" for ticket, reason in quarantined]
     lines += [f"  {kind} {ticket}：{reason}" for kind, ticket, reason in held]
+    lines += [f"最近成功：{store.get_state('last_success') or '从未'}",
+              f"最近错误：{store.get_state('last_error') or '无'}"]
     paused = store.get_state("paused")
     if paused:
         lines.append(f"暂停发送：{paused}")

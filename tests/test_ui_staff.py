@@ -1,0 +1,101 @@
+"""Staff mode on the real kiosk under Xvfb, with real X pointer events: a long press in the
+home screen's corner, a wrong PIN refused and nothing said, the right PIN, 补打回执 into the
+virtual printer, the sync queue, 退出."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from device.printer.decode import decoded_text
+from kiosk.staff_mode import hash_pin
+from tests.conftest import shuoshi
+from tests.kiosk_driver import Kiosk
+from tests.test_ui_elderly import check_screen, write_config
+
+pytestmark = pytest.mark.ui
+
+PIN = "246810"
+CORNER = ("790", "10")  # inside the invisible square at the top right of the 800×480 window
+
+
+def _type(kiosk: Kiosk, digits: str) -> None:
+    for digit in digits:
+        kiosk.tap(digit)
+
+
+def _wait_file(path: Path, timeout: float = 20) -> bytes:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.stat().st_size > 0:
+            time.sleep(0.3)  # the virtual printer writes it in one go; let it finish
+            return path.read_bytes()
+        time.sleep(0.2)
+    raise AssertionError(f"{path.name} was never printed")
+
+
+def test_staff_mode_from_the_corner_to_a_reprint(tmp_path: Path, display: str) -> None:
+    config = write_config(tmp_path, screen="diagonal_inches = 7.0\nwidth = 800\nheight = 480")
+    with config.open("a", encoding="utf-8") as f:
+        f.write(f'[staff]\npin_hash = "{hash_pin(PIN)}"\n')
+    made = shuoshi("submit", "--config", str(config), "--category", "环境卫生",
+                   "--description", "楼道堆放杂物")
+    assert made.returncode == 0, made.stdout + made.stderr
+    ticket = made.stdout.split()[1]
+    kiosk = Kiosk(config, display, tmp_path)
+    try:
+        home = kiosk.settled()
+        kiosk.tap_at(int(CORNER[0]), int(CORNER[1]))  # a resident's brief touch: nothing
+        time.sleep(3.5)
+        assert kiosk.settled()["screen"] == "home"
+
+        kiosk.xdotool("mousemove", *CORNER)
+        kiosk.xdotool("mousedown", "1")
+        time.sleep(3.5)
+        kiosk.xdotool("mouseup", "1")
+        pin_screen = kiosk.wait_screen("staff_pin")
+        said_before = pin_screen["spoken"]
+
+        _type(kiosk, "1357")
+        typed = kiosk.settled()
+        texts = [item["text"] for item in typed["items"]]
+        assert "●●●●" in texts and not any("1357" in t for t in texts)
+        kiosk.tap("确定")
+        refused = kiosk.settled()
+        assert refused["screen"] == "staff_pin"
+        assert "密码不对，请再试" in [item["text"] for item in refused["items"]]
+        assert refused["spoken"] == said_before == home["spoken"]  # the PIN screen says nothing
+
+        _type(kiosk, PIN)
+        kiosk.tap("确定")
+        menu = kiosk.wait_screen("staff_menu")
+        assert menu["spoken"] == said_before
+        check_screen(kiosk, 7.0, tmp_path / "shots")
+
+        kiosk.tap("补打回执")
+        kiosk.wait_screen("staff_reprint")
+        _type(kiosk, ticket)
+        kiosk.tap("确定")
+        reprint = decoded_text(_wait_file(tmp_path / "receipts" / f"reprint-{ticket}.bin"))
+        assert "补打" in reprint and ticket[:4] in reprint
+
+        kiosk.tap("返回菜单")
+        kiosk.wait_screen("staff_menu")
+        kiosk.tap("同步")
+        sync = kiosk.wait_screen("staff_info")
+        texts = "\n".join(item["text"] for item in sync["items"])
+        assert "等待发送：1 件" in texts and "隔离：0 件" in texts
+        kiosk.tap("下一页")  # five lines: the last on a page of its own
+        time.sleep(0.3)
+        texts = "\n".join(item["text"] for item in kiosk.settled()["items"])
+        assert "最近错误：无" in texts and "等待发送" not in texts
+
+        kiosk.tap("退出")
+        kiosk.wait_screen("home")
+        out = kiosk.output()
+        assert "STAFF PIN WRONG" in out and "STAFF OPEN" in out and "STAFF LEFT" in out
+        assert "1357" not in out and PIN not in out
+    finally:
+        kiosk.stop()
