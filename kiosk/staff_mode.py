@@ -163,7 +163,7 @@ class StaffFlow:
         print("STAFF LEFT", flush=True)
         self.go("home")
 
-    def _enter_staff_idle(self) -> None:
+    def _enter_staff_idle(self, clock: Callable[[], float] = time.monotonic) -> None:
         """While in staff screens a guard of their own: leaves staff mode after two minutes,
         with no resident's warning or reset in between."""
         from kiosk.idle import IdleGuard, IdleLimits
@@ -174,7 +174,7 @@ class StaffFlow:
         self.idle = IdleGuard(IdleLimits(STAFF_IDLE_SECONDS, 1.0, STAFF_IDLE_SECONDS),
                               limit_for=lambda: STAFF_IDLE_SECONDS, has_work=lambda: True,
                               on_warn=lambda _left: self.leave_staff(), on_keep=lambda: None,
-                              on_reset=lambda: None)
+                              on_reset=lambda: None, clock=clock)
 
     # ---- the menu's actions ----
 

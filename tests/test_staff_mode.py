@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, load_config
-from kiosk.staff_mode import LOCK_SECONDS, MAX_TRIES, PinResult, StaffGate, hash_pin
+from kiosk.idle import IdleGuard, IdleLimits
+from kiosk.staff_mode import (
+    LOCK_SECONDS,
+    MAX_TRIES,
+    STAFF_IDLE_SECONDS,
+    PinResult,
+    StaffFlow,
+    StaffGate,
+    hash_pin,
+)
 from sync.store import Store
 from tests.conftest import REPO, kiosk_toml
 
@@ -98,3 +107,42 @@ def test_staff_pin_prints_the_config_line(tmp_path: Path) -> None:
     assert differ.returncode == 2 and "pin_hash" not in differ.stdout
     short = _staff_pin("12\n12\n")
     assert short.returncode == 2 and "pin_hash" not in short.stdout
+
+
+class _Screens:
+    current = "staff_menu"
+
+    def has_screen(self, _name: str) -> bool:
+        return False
+
+
+class _App(StaffFlow):
+    """StaffFlow's idle handling with the screens left out."""
+
+    def __init__(self, resident_idle: IdleGuard) -> None:
+        self.idle = resident_idle
+        self.root = _Screens()
+        self.went: list[str] = []
+
+    def go(self, name: str) -> None:
+        self.went.append(name)
+
+
+def test_staff_mode_leaves_after_two_minutes_without_the_residents_warning() -> None:
+    clock = FakeClock()
+    resident_events: list[str] = []
+    resident = IdleGuard(IdleLimits(60, 20, 30), limit_for=lambda: 60, has_work=lambda: True,
+                         on_warn=lambda _s: resident_events.append("warn"),
+                         on_keep=lambda: None, on_reset=lambda: resident_events.append("reset"),
+                         clock=clock)
+    app = _App(resident)
+    app._enter_staff_idle(clock)
+    assert app.idle is not resident
+    clock.now += STAFF_IDLE_SECONDS - 30
+    app.idle.touched()  # staff at work: the two minutes start again
+    clock.now += STAFF_IDLE_SECONDS - 1
+    app.idle.tick()
+    assert app.went == [] and resident_events == []
+    clock.now += 2
+    app.idle.tick()
+    assert app.went == ["home"] and app.idle is resident and resident_events == []
