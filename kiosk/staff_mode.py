@@ -172,9 +172,18 @@ class StaffFlow:
             return
         self._staff_resident_idle = self.idle
         self.idle = IdleGuard(IdleLimits(STAFF_IDLE_SECONDS, 1.0, STAFF_IDLE_SECONDS),
-                              limit_for=lambda: STAFF_IDLE_SECONDS, has_work=lambda: True,
+                              limit_for=lambda: STAFF_IDLE_SECONDS, has_work=self._still_staff,
                               on_warn=lambda _left: self.leave_staff(), on_keep=lambda: None,
                               on_reset=lambda: None, clock=clock)
+
+    def _still_staff(self) -> bool:
+        """Left the staff screens some other way (a receipt scanned opens its status): the
+        resident's idle guard again."""
+        if self.root.current in STAFF_SCREENS:
+            return True
+        if self._staff_resident_idle is not None:
+            self.idle, self._staff_resident_idle = self._staff_resident_idle, None
+        return False
 
     # ---- the menu's actions ----
 

@@ -146,3 +146,15 @@ def test_staff_mode_leaves_after_two_minutes_without_the_residents_warning() -> 
     clock.now += 2
     app.idle.tick()
     assert app.went == ["home"] and app.idle is resident and resident_events == []
+
+
+def test_leaving_the_staff_screens_otherwise_gives_the_resident_guard_back() -> None:
+    clock = FakeClock()
+    resident = IdleGuard(IdleLimits(60, 20, 30), limit_for=lambda: 60, has_work=lambda: True,
+                         on_warn=lambda _s: None, on_keep=lambda: None, on_reset=lambda: None,
+                         clock=clock)
+    app = _App(resident)
+    app._enter_staff_idle(clock)
+    app.root.current = "status"  # a receipt scanned while in staff mode
+    app.idle.tick()
+    assert app.idle is resident and app.went == []
