@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +37,17 @@ def _wait_file(path: Path, timeout: float = 20) -> bytes:
     raise AssertionError(f"{path.name} was never printed")
 
 
+def _white_blobs(kiosk: Kiosk, report: dict[str, Any]) -> int:
+    """Runs of white across the middle of the band between the message and the keys."""
+    keys_top = min(item["box"][1] for item in report["items"] if item["text"] == "1")
+    message = next(item for item in report["items"] if item["text"] == "请输入工作人员密码")
+    row = (message["box"][1] + message["box"][3] + keys_top) // 2
+    shot = kiosk.screenshot().convert("L")
+    width = report["window"][0]
+    white = [shot.getpixel((x, row)) > 200 for x in range(width)]  # type: ignore[operator]
+    return sum(1 for x in range(1, width) if white[x] and not white[x - 1])
+
+
 def test_staff_mode_from_the_corner_to_a_reprint(tmp_path: Path, display: str) -> None:
     config = write_config(tmp_path, screen="diagonal_inches = 7.0\nwidth = 800\nheight = 480")
     with config.open("a", encoding="utf-8") as f:
@@ -61,7 +73,9 @@ def test_staff_mode_from_the_corner_to_a_reprint(tmp_path: Path, display: str) -
         _type(kiosk, "1357")
         typed = kiosk.settled()
         texts = [item["text"] for item in typed["items"]]
-        assert "●●●●" in texts and not any("1357" in t for t in texts)
+        assert not any("1357" in t or "●" in t for t in texts)  # the digits are drawn dots
+        check_screen(kiosk, 7.0, tmp_path / "shots")
+        assert _white_blobs(kiosk, pin_screen) == 4  # one dot a digit
         kiosk.tap("确定")
         refused = kiosk.settled()
         assert refused["screen"] == "staff_pin"
@@ -87,7 +101,8 @@ def test_staff_mode_from_the_corner_to_a_reprint(tmp_path: Path, display: str) -
         sync = kiosk.wait_screen("staff_info")
         texts = "\n".join(item["text"] for item in sync["items"])
         assert "等待发送：1 件" in texts and "隔离：0 件" in texts
-        kiosk.tap("下一页")  # five lines: the last on a page of its own
+        check_screen(kiosk, 7.0, tmp_path / "shots")
+        kiosk.tap("下一页")  # three lines a page
         time.sleep(0.3)
         texts = "\n".join(item["text"] for item in kiosk.settled()["items"])
         assert "最近错误：无" in texts and "等待发送" not in texts

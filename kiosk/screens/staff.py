@@ -6,15 +6,38 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kivy.app import App
+from kivy.graphics import Color, Ellipse
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from kiosk.screens import load_kv
 
 load_kv("staff")
 
 MAX_DIGITS = 12
-LINES_PER_PAGE = 4
+LINES_PER_PAGE = 3
+DOT_MM = 7.0
+
+
+class PinDots(Widget):
+    """One drawn dot per digit typed: big enough to count, and no text to read out."""
+
+    count = NumericProperty(0)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.bind(count=self._draw, size=self._draw, pos=self._draw)
+
+    def _draw(self, *_args: object) -> None:
+        side = App.get_running_app().sizing.px_per_mm * DOT_MM
+        step = side * 1.6
+        left = self.center_x - step * (int(self.count) - 1) / 2 - side / 2
+        self.canvas.clear()
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            for i in range(int(self.count)):
+                Ellipse(pos=(left + i * step, self.center_y - side / 2), size=(side, side))
 
 
 class _Silent(Screen):
