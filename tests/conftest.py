@@ -289,3 +289,9 @@ def https_server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The UI modules, the longest, first: the two workers of ``make test`` (which take whole
+    modules) then end together instead of one waiting on a long UI module alone."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/test_ui_"))
