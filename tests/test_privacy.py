@@ -15,6 +15,7 @@ from kiosk.config import load_config
 from kiosk.intake import Intake
 from kiosk.wiring import build_print_worker, hall_info
 from sync.client import SyncSettings, SyncWorker
+from sync.contract.logs import QUIET_LOGGERS
 from sync.outbox import CHECKPOINT_DUE
 from sync.store import Store, SubmissionDraft
 from tests.conftest import CentralServer, kiosk_toml, shuoshi, sync_worker
@@ -42,6 +43,8 @@ def test_no_personal_data_in_logs_and_purged_after_ack(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    for name in QUIET_LOGGERS:  # quietened by a command run in this process before: heard here
+        caplog.set_level(logging.DEBUG, logger=name)
     db = tmp_path / "kiosk.db"
     ui = Store(db)  # as in production: the UI process takes it down ...
     ticket = ui.record_submission(_draft(), "0042").ticket
