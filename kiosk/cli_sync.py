@@ -14,9 +14,7 @@ from device.printer import read_report
 from kiosk.config import AppConfig, load_config
 from kiosk.wiring import state_file
 from sync.client import SyncSettings, SyncWorker
-from sync.feedback import FeedbackOutbox
 from sync.http import ClientSetupError, ServerLink
-from sync.outbox import Outbox
 from sync.store import Store
 
 EXIT_CONFIG = 2
@@ -89,26 +87,24 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def _print_status(cfg: AppConfig) -> int:
+    from sync.status import SyncStatus
+
     store = Store(cfg.store.path)
-    outbox, feedback = Outbox(store), FeedbackOutbox(store)
     try:
-        quarantined = outbox.quarantined()
-        held = feedback.quarantined()
-        print(f"waiting to send:  {outbox.depth() - len(quarantined)}")
-        print(f"  ratings, 附议:  {feedback.depth() - len(held)}")
-        oldest = max(outbox.oldest_unsent_seconds(), feedback.oldest_unsent_seconds())
-        print(f"oldest waiting:   {oldest / 60:.0f} minutes")
-        print(f"quarantined:      {len(quarantined) + len(held)}")
-        for ticket, reason in quarantined:
-            print(f"  {ticket}: {reason}")
-        for kind, ticket, reason in held:
-            print(f"  {kind} {ticket}: {reason}")
-        print(f"last success:     {store.get_state('last_success') or 'never'}")
-        print(f"last error:       {store.get_state('last_error') or 'none'}")
-        paused = store.get_state("paused")
-        if paused:
-            print(f"sending paused:   {paused}")
+        status = SyncStatus.read(store)
     finally:
         store.close()
+    print(f"waiting to send:  {status.waiting}")
+    print(f"  ratings, 附议:  {status.feedback_waiting}")
+    print(f"oldest waiting:   {status.oldest_minutes:.0f} minutes")
+    print(f"quarantined:      {status.quarantined_count}")
+    for ticket, reason in status.quarantined:
+        print(f"  {ticket}: {reason}")
+    for kind, ticket, reason in status.held:
+        print(f"  {kind} {ticket}: {reason}")
+    print(f"last success:     {status.last_success or 'never'}")
+    print(f"last error:       {status.last_error or 'none'}")
+    if status.paused:
+        print(f"sending paused:   {status.paused}")
     return 0
 

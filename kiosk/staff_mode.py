@@ -87,25 +87,19 @@ def hash_pin(pin: str) -> str:
 
 
 def sync_lines(store: Store) -> list[str]:
-    """The sync queue as `shuoshi sync status` shows it, from the same outbox functions."""
-    from sync.feedback import FeedbackOutbox
-    from sync.outbox import Outbox
+    """The sync queue as `shuoshi sync status` shows it, in Chinese."""
+    from sync.status import SyncStatus
 
-    outbox, feedback = Outbox(store), FeedbackOutbox(store)
-    quarantined = outbox.quarantined()
-    held = feedback.quarantined()
-    oldest = max(outbox.oldest_unsent_seconds(), feedback.oldest_unsent_seconds())
-    lines = [f"等待发送：{outbox.depth() - len(quarantined)} 件，评价/附议 "
-             f"{feedback.depth() - len(held)} 件",
-             f"最早等待：{oldest / 60:.0f} 分钟",
-             f"隔离：{len(quarantined) + len(held)} 件"]
-    lines += [f"  {ticket}：{reason}" for ticket, reason in quarantined]
-    lines += [f"  {kind} {ticket}：{reason}" for kind, ticket, reason in held]
-    lines += [f"最近成功：{store.get_state('last_success') or '从未'}",
-              f"最近错误：{store.get_state('last_error') or '无'}"]
-    paused = store.get_state("paused")
-    if paused:
-        lines.append(f"暂停发送：{paused}")
+    status = SyncStatus.read(store)
+    lines = [f"等待发送：{status.waiting} 件，评价/附议 {status.feedback_waiting} 件",
+             f"最早等待：{status.oldest_minutes:.0f} 分钟",
+             f"隔离：{status.quarantined_count} 件"]
+    lines += [f"  {ticket}：{reason}" for ticket, reason in status.quarantined]
+    lines += [f"  {kind} {ticket}：{reason}" for kind, ticket, reason in status.held]
+    lines += [f"最近成功：{status.last_success or '从未'}",
+              f"最近错误：{status.last_error or '无'}"]
+    if status.paused:
+        lines.append(f"暂停发送：{status.paused}")
     return lines
 
 

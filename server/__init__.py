@@ -49,7 +49,7 @@ def serve(db_url: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
 
     from server import access_log as access
     from server import operations
-    from server.db import open_server_engine
+    from server.database import open_server_engine
 
     open_server_engine(db_url).dispose()
     os.environ[DB_ENV] = db_url

@@ -24,13 +24,13 @@ from server import (
     tickets,
 )
 from server.auth import KioskCode, SignedBy, SignedKiosk
+from server.database import open_server_database
 from server.db import (
     CentralSubmission,
     IdempotentReply,
     Kiosk,
     QuarantineRecord,
     insert_or_nothing,
-    open_server_database,
     prune_idempotent_replies,
 )
 from server.deps import Every, install_transactions, now_iso, transaction

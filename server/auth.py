@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from server.db import ServerDatabase, StaffAccount, StaffToken
+from server.database import ServerDatabase
+from server.db import StaffAccount, StaffToken
 from server.deps import Every
 from sync.contract.signing import (
     MAX_AGE,

@@ -52,7 +52,8 @@ def run_add_staff(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import sessionmaker
 
     from server.console.auth import add_account
-    from server.db import Community, StaffAccount, open_server_engine
+    from server.database import open_server_engine
+    from server.db import Community, StaffAccount
 
     if args.role == "community" and not args.community:
         print("not added: community staff need --community CODE", file=sys.stderr)
@@ -86,7 +87,8 @@ def run_staff_token(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import sessionmaker
 
     from server.console.auth import digest
-    from server.db import StaffAccount, StaffToken, open_server_engine
+    from server.database import open_server_engine
+    from server.db import StaffAccount, StaffToken
     from server.deps import now_iso
 
     token = secrets.token_urlsafe(32)

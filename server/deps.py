@@ -32,7 +32,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
-from server.db import ServerDatabase
+from server.database import ServerDatabase
 
 
 def database(request: Request) -> ServerDatabase:

@@ -8,7 +8,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.db import ApiKey, open_server_engine
+from server.database import open_server_engine
+from server.db import ApiKey
 from server.deps import now_iso
 
 

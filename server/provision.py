@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.db import Community, Kiosk, open_server_engine
+from server.database import open_server_engine
+from server.db import Community, Kiosk
 from server.deps import now_iso
 from sync.contract.signing import new_private_key, public_key_of
 from sync.contract.ticket import is_valid_kiosk_code

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 DEFAULT_POOL_SIZE = 5
-"""SQLAlchemy's own pool size, used when ``server.db`` does not name one (``POOL_SIZE``)."""
+"""SQLAlchemy's own pool size, used when ``server.database`` does not name one (``POOL_SIZE``)."""
 DEFAULT_MAX_CONCURRENCY = 4
 """Requests in the application at once per worker, unless the pool is smaller. The handlers
 are CPU-bound Python: more threads add no throughput, they share one GIL, and each one
@@ -34,9 +34,9 @@ BUSY = json.dumps({"detail": "server busy, try again later"}).encode()
 
 def default_max_concurrency() -> int:
     """DEFAULT_MAX_CONCURRENCY, and always below a worker's database pool
-    (``server.db.POOL_SIZE`` when it exists), so an admitted request never waits for a
+    (``server.database.POOL_SIZE`` when it exists), so an admitted request never waits for a
     connection."""
-    from server import db
+    from server import database as db
 
     pool = getattr(db, "POOL_SIZE", DEFAULT_POOL_SIZE)
     return max(1, min(DEFAULT_MAX_CONCURRENCY, int(pool) - 1))

@@ -42,7 +42,7 @@ from sqlalchemy import NullPool, create_engine, text
 from sqlalchemy.orm import sessionmaker
 
 from server.console.auth import add_account
-from server.db import open_server_engine
+from server.database import open_server_engine
 from server.provision import add_community, add_kiosk
 from sync.store import Store, SubmissionDraft
 from tests.conftest import SERVER_DATABASES, CentralServer, sync_worker

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from server.cli import main as server_cli
 from server.console.auth import SESSION_COOKIE, add_account
-from server.db import open_server_engine
+from server.database import open_server_engine
 from tests import console_support
 from tests.conftest import REPO
 from tests.console_support import (

@@ -13,7 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from server.db import MIGRATIONS_DIR, ServerBase, open_server_engine
+from server.database import MIGRATIONS_DIR, open_server_engine
+from server.db import ServerBase
 from server.feed import append_change
 from sync.contract.migrate import head_revision
 from sync.contract.protocol import API_PREFIX, ChangePage

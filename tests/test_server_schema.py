@@ -11,7 +11,8 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from server.db import MIGRATIONS_DIR, ServerBase, open_server_engine
+from server.database import MIGRATIONS_DIR, open_server_engine
+from server.db import ServerBase
 from sync.contract.migrate import head_revision
 
 

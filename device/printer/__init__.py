@@ -29,7 +29,8 @@ from .layout import (
     layout_to_dict,
 )
 from .linebreak import text_columns, wrap
-from .links import DeviceBusy, DeviceLock, LinkError
+from .links import LinkError
+from .lock import DeviceBusy, DeviceLock
 from .profiles import (
     DEFAULT_PROFILE,
     PrinterProfile,

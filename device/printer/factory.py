@@ -7,13 +7,13 @@ from pathlib import Path
 from .links import (
     DEFAULT_TIMEOUT,
     CupsLink,
-    DeviceLock,
     DeviceNodeLink,
     Link,
     NetworkLink,
     SerialLink,
     UsbLink,
 )
+from .lock import DeviceLock
 from .profiles import PrinterProfile
 from .render import Fonts
 from .transport import LinkPrinter, Printer

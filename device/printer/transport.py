@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .links import STATUS_READ_TIMEOUT, DeviceLock, Link, LinkError, line_seconds
+from .links import STATUS_READ_TIMEOUT, Link, LinkError, line_seconds
+from .lock import DeviceLock
 from .profiles import PrinterProfile
 from .status import PrinterState, query_state
 

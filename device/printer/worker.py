@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .layout import ReceiptLayout
-from .links import DeviceBusy, DeviceLock
+from .lock import DeviceBusy, DeviceLock
 from .spool import PrintJob, Spool
 from .status import PrinterState
 from .transport import LinkPrinter, Printer, PrintOutcome

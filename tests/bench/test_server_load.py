@@ -28,7 +28,8 @@ import httpx
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from server.db import Kiosk, open_server_engine
+from server.database import open_server_engine
+from server.db import Kiosk
 from server.deps import now_iso
 from sync.contract.signing import new_private_key, public_key_of
 from tests.bench.loadgen import CHANGES_EVERY_S, HEARTBEAT_EVERY_S, Outcome, merge
