@@ -21,6 +21,7 @@ from kiosk.idle import IdleGuard
 from kiosk.intake import SubmissionNotSaved
 from kiosk.kivy_setup import fill_the_screen
 from kiosk.me_too import MeTooFlow
+from kiosk.receipt_code import receipt_code
 from kiosk.root import KioskRoot
 from kiosk.services import KioskServices
 from kiosk.session import (
@@ -303,8 +304,6 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, App):
         print(f"{event} {ticket}", flush=True)
         self.session.voice = None  # the store holds the recording now: not deleted with the rest
         self.session.reset()
-        from kiosk.receipt_code import receipt_code
-
         intake = self.services.intake
         self.root.get_screen("done").show_ticket(
             ticket, "请取走回执，凭号码或扫码查询进度" if intake.receipt_coming  # as said aloud
