@@ -54,6 +54,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     help="the resident agrees neighbours may see it (公开)")
     sm.add_argument("--channel", default="staff_in_person",
                     choices=["kiosk", "staff_in_person", "staff_phone", "staff_written"])
+    sm.add_argument("--by", default=None, metavar="STAFF",
+                    help="the staff member entering it for the resident (代录)")
     sm.set_defaults(handler=run_submit)
 
     r = sub.add_parser("receipt", help="render or print a receipt")
@@ -141,7 +143,7 @@ def run_submit(args: argparse.Namespace) -> int:
     font = find_cjk_font(cfg.screen.font)
     draft = SubmissionDraft(category=args.category, description=args.description,
                             place=args.place, contact_name=args.name, contact_phone=args.phone,
-                            channel=args.channel, public=args.public)
+                            channel=args.channel, entered_by=args.by, public=args.public)
     try:  # the same check as 提交 on the screen: nothing the server would refuse is stored
         as_wire(draft, cfg.hall.kiosk_code)
     except ValidationError as exc:

@@ -57,6 +57,9 @@ class CentralSubmission(ServerBase):
     # Added in 0004.
     public: Mapped[bool] = mapped_column(default=False, server_default=false())
     """公开: the resident lets others see it (附议, the notice board); private by default."""
+    # Added in 0006.
+    entered_by: Mapped[str | None] = mapped_column(default=None)
+    """代录: the staff member who entered it on the resident's behalf (电话说/书面说/当面说)."""
 
 
 class FeedChange(ServerBase):

@@ -25,6 +25,7 @@ class Submission(Base):
     contact_name: Mapped[str | None]
     contact_phone: Mapped[str | None]
     channel: Mapped[str] = mapped_column(default="kiosk")
+    entered_by: Mapped[str | None]  # 代录: the staff member, when staff entered it
     public: Mapped[bool] = mapped_column(default=False)  # 公开: others may see it
     created_at: Mapped[str]  # ISO 8601 with offset, as sent on the wire
     step: Mapped[str] = mapped_column(default="say")

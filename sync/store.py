@@ -52,6 +52,8 @@ class SubmissionDraft:
     contact_name: str | None = None
     contact_phone: str | None = None
     channel: str = "kiosk"
+    entered_by: str | None = None
+    """代录: the staff member who entered it for the resident (staff mode, `shuoshi submit`)."""
     public: bool = False
     """公开: others may see the issue (附议, the notice board). Private unless chosen."""
     voice_path: Path | None = None

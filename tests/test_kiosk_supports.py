@@ -26,14 +26,17 @@ from kiosk.receipt_code import ticket_from_scan
 from kiosk.session import MESSAGES
 from kiosk.wiring import build_glyphs, build_print_worker
 from server.provision import add_community, move_kiosk
+from sync.contract.migrate import head_revision
 from sync.contract.protocol import Change, PublicIssue, Step
 from sync.contract.ticket import group, make_ticket
 from sync.feedback import FeedbackOutbox
 from sync.http import ServerLink
 from sync.inbox import Inbox
-from sync.store import Store, SubmissionDraft
+from sync.store import MIGRATIONS_DIR, Store, SubmissionDraft
 from tests.conftest import CentralServer, drain, free_port, kiosk_toml, sync_worker
 from tests.test_kiosk_ratings import move
+
+KIOSK_HEAD = head_revision(MIGRATIONS_DIR)
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 pytestmark = pytest.mark.skipif(not FONT.exists(), reason="CJK font not installed")
@@ -200,7 +203,7 @@ def test_a_store_of_the_previous_schema_upgrades(tmp_path: Path) -> None:
         conn.execute("INSERT INTO ticket_counter VALUES ('0043', 1)")
     store = Store(db)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (KIOSK_HEAD,)
         assert conn.execute("SELECT story FROM submissions").fetchall() == [(None,)]
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     old = store.find_by_ticket(make_ticket("0043", 1))

@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sync.contract.migrate import head_revision
 from sync.files import remove_partial_files, sha256_of, write_durably
 from sync.outbox import Outbox
-from sync.store import Store, SubmissionDraft
+from sync.store import MIGRATIONS_DIR, Store, SubmissionDraft
 from tests.conftest import REPO
+
+KIOSK_HEAD = head_revision(MIGRATIONS_DIR)
 
 OLD_DB = Path(__file__).parent / "data" / "kiosk-rev0001.db"
 
@@ -21,7 +24,7 @@ def test_database_from_the_first_release_upgrades_in_place(tmp_path: Path) -> No
     shutil.copy(OLD_DB, db)
     store = Store(db)  # migrations run at start-up
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (KIOSK_HEAD,)
         rows = conn.execute("SELECT ticket, contact_name, contact_phone, masked_phone, purged_at "
                             "FROM submissions ORDER BY ticket").fetchall()
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

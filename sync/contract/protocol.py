@@ -82,6 +82,9 @@ class SubmissionIn(_Wire):
     contact_name: str | None = Field(default=None, max_length=50)
     contact_phone: str | None = Field(default=None, max_length=20)
     channel: Channel = "kiosk"
+    entered_by: str | None = Field(default=None, max_length=40)
+    """代录: the staff member who entered it on the resident's behalf; None when the resident
+    used the kiosk's screens."""
     public: bool = False
     """公开: the resident lets others see the issue (附议, the notice board); private if not."""
     created_at: datetime
