@@ -156,3 +156,16 @@ class PrintOutboxEntry(Base):
     label: Mapped[str] = mapped_column(String(10), index=True)  # the ticket
     layout: Mapped[str]  # the receipt layout as JSON
     created_at: Mapped[str]
+
+
+class QueueNumber(Base):
+    """叫号: a number taken on ``day`` for face-to-face 说事 (A001 is 1), and when it was
+    called to the 说事桌 and served. Numbering starts again at 1 each day."""
+
+    __tablename__ = "queue_numbers"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date
+    number: Mapped[int] = mapped_column(primary_key=True)
+    taken_at: Mapped[str]  # ISO 8601 with offset
+    called_at: Mapped[str | None]
+    served_at: Mapped[str | None]
