@@ -284,3 +284,44 @@ def insert_or_nothing(db: Session, model: type[ServerBase]) -> Insert:
     if db.get_bind().dialect.name == "postgresql":
         return postgresql_insert(model).on_conflict_do_nothing()
     return sqlite_insert(model).on_conflict_do_nothing()
+
+
+class QueueNumber(ServerBase):
+    """叫号: one number a kiosk gave out on ``day``, as that kiosk's latest report has it (the
+    kiosk owns its queue; a report replaces the kiosk's numbers of that day)."""
+
+    __tablename__ = "queue_entries"
+
+    kiosk_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    taken_at: Mapped[str]
+    called_at: Mapped[str | None]
+    served_at: Mapped[str | None]
+    reported_at: Mapped[str]
+
+
+class QueueReportReceived(ServerBase):
+    """A kiosk's latest queue report (also when its queue is empty): the day it was for, the
+    kiosk's time, and when it reached the server (whether the kiosk is 联网 now)."""
+
+    __tablename__ = "queue_reports"
+
+    kiosk_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10))
+    reported_at: Mapped[str]
+    received_at: Mapped[str]
+
+
+class QueueCallRequest(ServerBase):
+    """叫下一位 asked at the console for one kiosk's queue of one day; handled when the kiosk
+    says it has carried it out, or when it reports a later day (expired)."""
+
+    __tablename__ = "queue_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kiosk_code: Mapped[str] = mapped_column(String(4), index=True)
+    day: Mapped[str] = mapped_column(String(10))
+    requested_by: Mapped[str]
+    requested_at: Mapped[str]
+    handled_at: Mapped[str | None] = mapped_column(default=None)
