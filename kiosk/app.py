@@ -14,6 +14,7 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk.assisted import AssistedFlow
 from kiosk.board_flow import BoardFlow
 from kiosk.come_back import ComeBackFlow
 from kiosk.details import ASK_SCREENS, DetailsFlow
@@ -49,7 +50,7 @@ RENDERED_APART_WAIT_S = 8.0
 worker renders it itself."""
 
 
-class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, App):
+class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, AssistedFlow, App):
     title = "说事厅"
     sizing = ObjectProperty(None)
     large_text = BooleanProperty(False)
@@ -274,9 +275,11 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, App):
             self.go("category")
 
     def submit(self) -> None:
+        channel = self.session.channel  # the session is forgotten once stored
         self.store_and_hand_over(self.root.get_screen("confirm"),
                                  lambda: self.services.intake.submit(self.session.draft()).ticket,
                                  "SUBMITTED")
+        self.assisted_handed_over(channel)
 
     def store_and_hand_over(self, screen: Any, store: Callable[[], str], event: str) -> None:
         """提交 on ``screen`` (a submission, a 附议): ``store`` stores it durably, queues its

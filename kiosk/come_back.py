@@ -9,6 +9,7 @@ from kivy.clock import Clock
 
 from kiosk.receipt_code import ticket_from_scan
 from kiosk.session import MESSAGES
+from kiosk.staff_mode import STAFF_SCREENS
 
 if TYPE_CHECKING:
     from kiosk.lookup import LookupResult
@@ -31,6 +32,9 @@ class ComeBackFlow:
         any screen; anything else is refused aloud and the screen stays as it was."""
         self.idle.touched()  # someone is at the scanner
         ticket = ticket_from_scan(payload)
+        if self.root.current in STAFF_SCREENS:  # staff at the scanner: 补打
+            self.staff_scanned(ticket)
+            return
         if ticket is None:
             self.speak_screen(MESSAGES["not_a_receipt"])
             print("SCAN REFUSED", flush=True)
@@ -143,6 +147,9 @@ class ComeBackFlow:
 
     def _say(self, text: str) -> None:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # StaffFlow's, later in KioskApp's bases than this class
+        def staff_scanned(self, ticket: str | None) -> None: ...
 
     def _page_turned(self) -> None:
         raise NotImplementedError

@@ -228,10 +228,16 @@ class ScannerConfig(_Section):
         return value
 
 
+MOST_MEMBER_CHARS = 20
+
+
 class StaffConfig(_Section):
     pin_hash: str
     """The staff PIN's argon2 hash, from `shuoshi staff-pin`; empty: no staff mode on this
     kiosk (the long press in the home screen's corner does nothing)."""
+    members: list[str] = Field(default_factory=list, max_length=8)
+    """The hall's staff, one of whom is named as 录入人 on an issue entered for a resident
+    (代录); none: such issues are recorded as entered by 工作人员."""
 
     @field_validator("pin_hash")
     @classmethod
@@ -246,6 +252,17 @@ class StaffConfig(_Section):
                 raise ValueError('an argon2 hash such as "$argon2id$v=19$m=…" from '
                                  '`shuoshi staff-pin`, or "" for no staff mode') from None
         return value
+
+    @field_validator("members")
+    @classmethod
+    def _member_names(cls, value: list[str]) -> list[str]:
+        names = [name.strip() for name in value]
+        if any(not 1 <= len(name) <= MOST_MEMBER_CHARS for name in names):
+            raise ValueError(f"names of 1 to {MOST_MEMBER_CHARS} characters, "
+                             'such as ["王丽", "李强"]')
+        if len(set(names)) != len(names):
+            raise ValueError("each staff member's name once")
+        return names
 
 
 class AppConfig(_Section):

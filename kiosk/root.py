@@ -45,5 +45,6 @@ MADE_ON_FIRST_USE: dict[str, tuple[str, str]] = {
     "staff_menu": ("kiosk.screens.staff", "StaffMenuScreen"),
     "staff_reprint": ("kiosk.screens.staff", "StaffReprintScreen"),
     "staff_info": ("kiosk.screens.staff", "StaffInfoScreen"),
+    "staff_assisted": ("kiosk.screens.assisted", "StaffAssistedScreen"),
 }
 """Screen name → (module, class)."""

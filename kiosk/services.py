@@ -43,6 +43,8 @@ class KioskServices:
     small); None: the speech worker renders it."""
     staff_pin_hash: str = ""
     """The staff PIN's argon2 hash ([staff] pin_hash); empty: no staff mode."""
+    staff_members: tuple[str, ...] = ()
+    """[staff] members: who may be named as 录入人 of an issue entered for a resident."""
     _microphone_ok: bool | None = field(default=None, repr=False)
     _ratings: Ratings | None = field(default=None, repr=False)
 
@@ -84,7 +86,8 @@ class KioskServices:
                                    screen.result_seconds),
                    places=cfg.places, writing=cfg.input, microphone=cfg.microphone,
                    store_path=cfg.store.path, make_recorder=lambda: _recorder(cfg),
-                   staff_pin_hash=cfg.staff.pin_hash)
+                   staff_pin_hash=cfg.staff.pin_hash,
+                   staff_members=tuple(cfg.staff.members))
 
     def voice_offered(self) -> bool:
         """说给我听 is offered only with a microphone that works (asked once)."""

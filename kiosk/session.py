@@ -42,6 +42,11 @@ class ResidentSession:
     voice: VoiceNote | None = None
     supporting: PublicIssue | None = None
     """附议: the open public issue this resident supports instead of raising it again."""
+    channel: str = "kiosk"
+    """How it was raised: "kiosk", or staff entering it (代录) for a resident who came to the
+    desk, phoned or wrote (sync.contract.protocol.CHANNEL_LABELS)."""
+    entered_by: str | None = None
+    """代录: the staff member entering it; None at the resident's own screens."""
 
     def reset(self) -> None:
         if self.voice is not None:
@@ -51,6 +56,7 @@ class ResidentSession:
         self.public = False
         self.voice = None
         self.supporting = None
+        self.channel, self.entered_by = "kiosk", None
 
     @property
     def is_empty(self) -> bool:
@@ -90,6 +96,7 @@ class ResidentSession:
         return SubmissionDraft(category=self.category, description=self.description,
                                place=self.place, contact_name=self.contact_name or None,
                                contact_phone=self.contact_phone or None, public=self.public,
+                               channel=self.channel, entered_by=self.entered_by,
                                voice_path=voice.path if voice else None,
                                voice_sha256=voice.sha256 if voice else None)
 

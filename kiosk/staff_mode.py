@@ -23,7 +23,7 @@ STAFF_IDLE_SECONDS = 120.0
 LONG_PRESS_SECONDS = 3.0
 CORNER_MM = 18.0
 """The invisible corner square that opens staff mode (≥ 15 mm, a fingertip's width more)."""
-STAFF_SCREENS = ("staff_pin", "staff_menu", "staff_reprint", "staff_info")
+STAFF_SCREENS = ("staff_pin", "staff_menu", "staff_reprint", "staff_info", "staff_assisted")
 FAILURES_KEY = "staff_pin_failures"
 LOCKED_UNTIL_KEY = "staff_locked_until"
 
@@ -205,6 +205,17 @@ class StaffFlow:
             return
         print(f"STAFF REPRINT {ticket}", flush=True)
         screen.reset(f"已补打 {group(ticket)}")
+
+    def staff_scanned(self, ticket: str | None) -> None:
+        """A code scanned in staff mode (the PIN taken): 补打 of that receipt, silently."""
+        if self.root.current == "staff_pin":
+            return
+        if self.root.current != "staff_reprint":
+            self.staff_reprint_open()
+        if ticket is None:
+            self.root.get_screen("staff_reprint").reset("这不是回执上的码，请扫回执或输入号码")
+            return
+        self.staff_reprint(ticket)
 
     def staff_print_book(self) -> None:
         """打印记录簿: today's, as `shuoshi receipt book` prints it."""

@@ -6,6 +6,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.screens import load_kv
+from sync.contract.protocol import CHANNEL_LABELS
 from sync.privacy import mask_phone
 
 if TYPE_CHECKING:
@@ -45,4 +46,6 @@ def details_line(session: ResidentSession) -> str:
         parts.append("联系：" + " ".join(p for p in (session.contact_name, contact) if p))
     if session.public:
         parts.append("公开")
+    if session.entered_by is not None:
+        parts.append(f"{CHANNEL_LABELS[session.channel]}，{session.entered_by}代录")
     return "；".join(parts)

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 # The labels come from the contract the kiosk speaks them from; importable from here too.
 from sync.contract.protocol import AFFAIR_LABELS as AFFAIR_LABELS
+from sync.contract.protocol import CHANNEL_LABELS as CHANNEL_LABELS
 from sync.contract.protocol import OUTCOME_LABELS as OUTCOME_LABELS
 from sync.contract.protocol import SCORE_LABELS as SCORE_LABELS
 from sync.contract.protocol import STEP_LABELS, Step
@@ -32,8 +33,6 @@ PAGE_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "same-origin",
 }
-CHANNEL_LABELS = {"kiosk": "自助机", "staff_in_person": "当面", "staff_phone": "电话",
-                  "staff_written": "书面"}
 RATING_CHANNEL_LABELS = {"kiosk": "现场", "phone": "电话回访"}
 
 

@@ -44,6 +44,10 @@ STEP_LABELS: dict[Step, str] = {
 }
 
 Channel = Literal["kiosk", "staff_in_person", "staff_phone", "staff_written"]
+CHANNEL_LABELS: dict[str, str] = {"kiosk": "自助机", "staff_in_person": "当面说",
+                                  "staff_phone": "电话说", "staff_written": "书面说"}
+"""How an issue was raised: at the kiosk's screens, or entered by staff (代录) for a resident
+who came to the desk, phoned or wrote."""
 
 AffairClass = Literal["major", "minor", "private"]
 AFFAIR_LABELS: dict[str, str] = {"major": "大事", "minor": "小事", "private": "私事"}
