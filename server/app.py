@@ -18,6 +18,7 @@ from server import (
     console,
     open311,
     operations,
+    queue,
     ratings,
     staff,
     supports,
@@ -136,6 +137,7 @@ def create_app(db_url: str, *, staff_token: str | None = None,
     app.include_router(ratings.router)
     app.include_router(ratings.staff_router)
     app.include_router(supports.router)
+    app.include_router(queue.router)
     app.include_router(attachments.router)
     app.include_router(console.router)
     app.include_router(open311.router)
