@@ -4,11 +4,13 @@ community only. One server for the module, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 
 from server.console.auth import digest
 from sync.contract.protocol import API_PREFIX
@@ -21,6 +23,7 @@ from tests.console_support import (
     Account,
     ConsoleSite,
     csrf_of,
+    logged_in_page,
     signed_in_client,
 )
 
@@ -239,3 +242,32 @@ def test_a_report_must_be_signed_by_the_kiosk_it_names(console_site: ConsoleSite
                       timeout=10).status_code == 401
     assert _send(site, "0102", body).status_code == 403
     assert _numbers(site, "0101") == before
+
+
+def test_staff_call_the_next_number_in_the_browser(console_site: ConsoleSite,
+                                                   chromium: Browser) -> None:
+    """The 叫号 page as staff use it: from the menu, by role and name (as a screen reader
+    finds it), with the call shown as waiting for the kiosk. Chromium on SQLite only."""
+    site = console_site
+    if not site.db_url.startswith("sqlite"):
+        pytest.skip("the page is the same on PostgreSQL; the browser runs once")
+    _calls(_report(site, "0101", [_entry(1, called=_at(9, 30)), _entry(2), _entry(3)]))
+    page = logged_in_page(chromium, site, XFL_STAFF)
+    try:
+        page.get_by_role("link", name="叫号").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("叫号")
+        kiosk = page.get_by_role("region", name=re.compile("0101"))
+        expect(kiosk.locator('[data-field="calling"]')).to_have_text("A001")
+        expect(kiosk.locator('[data-field="waiting"]')).to_have_text("2")
+        kiosk.get_by_role("button", name="叫下一位").click()
+        expect(page.locator(".flash")).to_contain_text("叫下一位，等待说事机响应")
+        expect(page.get_by_role("region", name=re.compile("0101"))
+               .get_by_role("list", name="等待说事机响应的叫号请求")).to_contain_text(
+            "已请求，等待说事机响应")
+    finally:
+        page.context.close()
+    (call_id, by), = _calls(_report(site, "0101", [_entry(1, called=_at(9, 30)), _entry(2),
+                                                   _entry(3)]))
+    assert by == XFL_STAFF.username
+    _report(site, "0101", [_entry(1, served=_at(10, 0)), _entry(2, called=_at(10, 0)),
+                           _entry(3)], handled=[call_id])
