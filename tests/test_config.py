@@ -52,6 +52,8 @@ def test_user_file_is_layered_over_defaults(tmp_path: Path) -> None:
         ('[printer]\nstatus_url = "https://example.cn/t"\n',
          ["printer.status_url", '"{ticket}" in it']),
         ("[screen\nwidth = 1\n", ["not valid TOML", "line 3"]),
+        ('[staff]\nmembers = ["王丽", ""]\n', ["staff.members", "names of 1 to 20"]),
+        ('[staff]\nmembers = ["王丽", "王丽"]\n', ["staff.members", "name once"]),
     ],
 )
 def test_each_kind_of_bad_file_is_named(tmp_path: Path, body: str, expected: list[str]) -> None:

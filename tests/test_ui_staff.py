@@ -1,9 +1,11 @@
 """Staff mode on the real kiosk under Xvfb, with real X pointer events: a long press in the
 home screen's corner, a wrong PIN refused and nothing said, the right PIN, 补打回执 into the
-virtual printer, the sync queue, 退出."""
+virtual printer (typed, then scanned), the sync queue, and 代录说事: an issue phoned in,
+entered on the resident's screens with the channel and the staff member recorded."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 
 from device.printer.decode import decoded_text
 from kiosk.staff_mode import hash_pin
+from sync.contract.ticket import group
 from tests.conftest import shuoshi
 from tests.kiosk_driver import Kiosk
 from tests.test_ui_elderly import check_screen, write_config
@@ -51,7 +54,8 @@ def _white_blobs(kiosk: Kiosk, report: dict[str, Any]) -> int:
 def test_staff_mode_from_the_corner_to_a_reprint(tmp_path: Path, display: str) -> None:
     config = write_config(tmp_path, screen="diagonal_inches = 7.0\nwidth = 800\nheight = 480")
     with config.open("a", encoding="utf-8") as f:
-        f.write(f'[staff]\npin_hash = "{hash_pin(PIN)}"\n')
+        f.write('[scanner]\nkind = "keyboard"\n')
+        f.write(f'[staff]\npin_hash = "{hash_pin(PIN)}"\nmembers = ["王丽", "李强"]\n')
     made = shuoshi("submit", "--config", str(config), "--category", "环境卫生",
                    "--description", "楼道堆放杂物")
     assert made.returncode == 0, made.stdout + made.stderr
@@ -107,10 +111,39 @@ def test_staff_mode_from_the_corner_to_a_reprint(tmp_path: Path, display: str) -
         texts = "\n".join(item["text"] for item in kiosk.settled()["items"])
         assert "最近错误：无" in texts and "等待发送" not in texts
 
-        kiosk.tap("退出")
-        kiosk.wait_screen("home")
+        kiosk.tap("返回菜单")
+        kiosk.wait_screen("staff_menu")
+        kiosk.xdotool("mousemove", "400", "240")  # the window under the pointer has focus
+        kiosk.xdotool("key", "--delay", "4", *ticket, "Return")  # a scanner typing it in
+        scanned = kiosk.wait_screen("staff_reprint")
+        assert f"已补打 {group(ticket)}" in [item["text"] for item in scanned["items"]]
+        assert kiosk.output().count(f"STAFF REPRINT {ticket}") == 2
+
+        kiosk.tap("返回菜单")
+        kiosk.wait_screen("staff_menu")
+        kiosk.tap("代录说事")
+        assisted = kiosk.wait_screen("staff_assisted")
+        assert "录入人：王丽" in [item["text"] for item in assisted["items"]]
+        check_screen(kiosk, 7.0, tmp_path / "shots")
+        kiosk.tap("换人")
+        time.sleep(0.3)
+        assert "录入人：李强" in [item["text"] for item in kiosk.settled()["items"]]
+        kiosk.tap("电话说")
+        kiosk.wait_screen("category")
+        kiosk.choose("环境卫生")
+        kiosk.wait_screen("phrase")
+        kiosk.choose("其他")
+        confirm = kiosk.skip_details()
+        assert any("电话说，李强代录" in item["text"] for item in confirm["items"])
+        kiosk.tap("提交")
+        done = kiosk.wait_screen("done")
+        assert "已代录，请把号码告诉来电居民" in [item["text"] for item in done["items"]]
+        with sqlite3.connect(tmp_path / "kiosk.db") as conn:
+            assert conn.execute("SELECT channel, entered_by FROM submissions WHERE ticket != ?",
+                                (ticket,)).fetchall() == [("staff_phone", "李强")]
+
         out = kiosk.output()
-        assert "STAFF PIN WRONG" in out and "STAFF OPEN" in out and "STAFF LEFT" in out
-        assert "1357" not in out and PIN not in out
+        assert "STAFF PIN WRONG" in out and "STAFF OPEN" in out and "ASSISTED staff_phone" in out
+        assert "1357" not in out and PIN not in out and "李强" not in out
     finally:
         kiosk.stop()
