@@ -36,6 +36,8 @@ from sync.contract.queue import QUEUE_PATH, QueueCall, QueueCalls, QueueReport, 
 
 SILENT_AFTER = timedelta(minutes=1)
 """A kiosk that has not reported its queue for this long is shown as 说事机未联网."""
+MAX_CALL_ID = 2**31 - 1
+"""Ids beyond an INTEGER column's range were never given out (SQLite would fail on them)."""
 CALL_ACTION = "queue_call"
 """The audit event of 叫下一位 (``AuditEvent.action``, ``:`` and the kiosk's code appended)."""
 
@@ -54,10 +56,11 @@ def report(given: QueueReport, db: Db, kiosk: KioskCode) -> QueueCalls:
     if len(set(numbers)) != len(numbers):
         raise HTTPException(status_code=422, detail="a number appears twice in the report")
     now, day = now_iso(), given.day.isoformat()
-    if given.handled_calls:
+    handled = [i for i in given.handled_calls if 0 < i <= MAX_CALL_ID]
+    if handled:
         db.execute(update(QueueCallRequest).where(
             QueueCallRequest.kiosk_code == kiosk, QueueCallRequest.handled_at.is_(None),
-            QueueCallRequest.id.in_(given.handled_calls)).values(handled_at=now))
+            QueueCallRequest.id.in_(handled)).values(handled_at=now))
     # The kiosk has moved on to a later day: yesterday's 叫下一位 calls nobody today.
     db.execute(update(QueueCallRequest).where(
         QueueCallRequest.kiosk_code == kiosk, QueueCallRequest.handled_at.is_(None),
@@ -152,15 +155,22 @@ class KioskQueue:
     pending: list[QueueCallRequest] = field(default_factory=list)
 
     @property
-    def online(self) -> bool:
-        """Reported today, within SILENT_AFTER."""
-        return (self.reported_today and self.silent_for is not None
-                and self.silent_for <= SILENT_AFTER)
+    def idle(self) -> bool:
+        """Nobody waiting and nobody at the 说事桌: the kiosk then has no reason to report."""
+        return not self.waiting and self.calling is None
+
+    @property
+    def offline(self) -> bool:
+        """说事机未联网: no report today, or none for SILENT_AFTER while people wait (a kiosk
+        reports every few seconds then, and after each change)."""
+        if not self.reported_today or self.silent_for is None:
+            return True
+        return self.silent_for > SILENT_AFTER and not self.idle
 
     def as_json(self) -> dict[str, Any]:
         return {
             "kiosk": self.code, "name": self.name, "community": self.community,
-            "day": self.day, "online": self.online, "reported_at": self.reported_at,
+            "day": self.day, "online": not self.offline, "reported_at": self.reported_at,
             "reported_today": self.reported_today,
             "calling": queue_label(self.calling) if self.calling is not None else None,
             "waiting": [queue_label(n) for n in self.waiting], "served": self.served,

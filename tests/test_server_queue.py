@@ -122,6 +122,28 @@ def test_a_report_is_stored_and_shown_to_its_community(console_site: ConsoleSite
     assert '<a href="/console/calling" class="active" aria-current="page">叫号</a>' in html
 
 
+def test_a_kiosk_silent_while_people_wait_is_shown_offline(console_site: ConsoleSite) -> None:
+    """Reports come every few seconds while anyone waits, none while nobody does: only the
+    first kind of silence means the network is down."""
+    site = console_site
+    _calls(_report(site, "0101", [_entry(1, called=_at(9, 40)), _entry(2)]))
+    _calls(_report(site, "0102", [_entry(1, served=_at(9, 50))]))
+    five_minutes_ago = (datetime.now().astimezone() - timedelta(minutes=5)).isoformat()
+    site.execute("UPDATE queue_reports SET received_at = :at WHERE kiosk_code IN "
+                 "('0101', '0102')", at=five_minutes_ago)
+    shown = _queues(site, _token(site, XFL_STAFF))
+    assert (shown["0101"]["online"], shown["0102"]["online"]) == (False, True)
+    with signed_in_client(site, XFL_STAFF) as client:
+        html = client.get("/console/calling").text
+    waiting = html[html.index('id="kiosk-0101"'):html.index('id="kiosk-0102"')]
+    assert "说事机未联网：有人在等，但已有 5分钟没有报告" in waiting
+    assert 'data-field="calling">A001<' in waiting  # what it said last, still shown
+    idle = html[html.index('id="kiosk-0102"'):]
+    assert "说事机未联网" not in idle and "没有人等候时它不报告" in idle
+    _calls(_report(site, "0101", [_entry(1, called=_at(9, 40)), _entry(2)]))
+    assert _queues(site, _token(site, XFL_STAFF))["0101"]["online"] is True
+
+
 def test_a_console_call_goes_to_that_kiosk_until_it_is_handled(
     console_site: ConsoleSite
 ) -> None:
