@@ -207,7 +207,8 @@ class SpeechService:
                 log.debug("speech service is closed; an utterance was dropped")
                 return
             for queued in items:
-                item = _Item(queued.text, self._generation, queued.chime, self._slow)
+                item = _Item(queued.text, self._generation, queued.chime, self._slow,
+                             queued.recording)
                 if not self._group_open:
                     self._last, self._group_open = [], True
                 self._last.append(item)
