@@ -265,6 +265,17 @@ class StaffConfig(_Section):
         return names
 
 
+class QueueConfig(_Section):
+    enabled: bool
+    """叫号: residents take a number (A001 …) on the home screen on 说事日 and staff call
+    them to the 说事桌; false: no numbers at this kiosk."""
+    every_day: bool
+    """Numbers every day, not only on 说事日 (for halls that receive residents daily)."""
+    poll_seconds: float = Field(ge=1, le=300)
+    """While anyone waits, the queue is reported to the central console this often, and
+    its 叫下一位 carried out."""
+
+
 class AppConfig(_Section):
     hall: HallConfig
     """The hall and this kiosk."""
@@ -288,6 +299,8 @@ class AppConfig(_Section):
     """The receipt scanner."""
     staff: StaffConfig
     """Staff mode on the kiosk (long press in the corner, then the PIN)."""
+    queue: QueueConfig
+    """叫号 for face-to-face 说事."""
     categories: list[Category] = Field(min_length=1)
     """Issue categories with their quick phrases, in screen order."""
 

@@ -1,4 +1,5 @@
-"""What the hall's information screens print: a copy of a notice (公示) and a 便民服务 slip.
+"""What the hall's information screens print: a copy of a notice (公示), a 便民服务 slip and
+叫号's queue slip.
 
 Layouts only (device.printer renders and wraps them to the paper's columns); the hall's name
 and 说事热线 come from the same HallText the 回执 uses.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from device.printer import Cut, Element, Feed, ReceiptLayout, Rule, Text
+from device.printer.layout import MAX_SCALE
 from kiosk.board import Notice, Service, month_day
 from kiosk.receipt import HallText
 
@@ -76,4 +78,24 @@ def service_slip(service: Service, hall: HallText, *, printed_at: datetime,
         Feed(2),
         Cut(),
     ]
+    return ReceiptLayout(tuple(elements), columns)
+
+
+def queue_slip(label: str, ahead: int, hall: HallText, *, taken_at: datetime,
+               columns: int = 48) -> ReceiptLayout:
+    """叫号's slip: the number as big as the printer prints, how many wait before it, when
+    it was taken, and where to go."""
+    elements: list[Element] = [
+        Text(hall.community, align="center", bold=True),
+        Text(hall.name, align="center"),
+        Text("说事排队号", scale=2, align="center", bold=True),
+        Text(label, scale=MAX_SCALE, align="center", bold=True, keep_whole=True),
+        Text(f"前面还有 {ahead} 人", scale=2, align="center", bold=True),
+        Text(f"取号时间 {taken_at:%Y-%m-%d %H:%M}", align="center"),
+        Rule(),
+        Text("听到叫号请到说事桌，过号请找工作人员", bold=True),
+    ]
+    if hall.hotline:
+        elements.append(Text(f"说事热线 {hall.hotline}", bold=True))
+    elements += [Feed(2), Cut()]
     return ReceiptLayout(tuple(elements), columns)
