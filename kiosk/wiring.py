@@ -5,7 +5,10 @@ What the first frame does not need is made after it, by ``LaterParts``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
 import subprocess
 import sys
 import threading
@@ -43,13 +46,33 @@ def spool_dir(printer: PrinterConfig) -> Path:
     return Path(printer.spool_dir) if printer.spool_dir else printer.out_dir.parent / "print-spool"
 
 
+SHARED_LOCK_DIR = Path("/run/lock")
+"""Where device locks live (the systemd units may write there), so that every process that
+reaches a printer, whatever config and spool it was started with, takes the same lock."""
+
+
+def printer_lock_path(config: PrinterConfig, shared: Path = SHARED_LOCK_DIR) -> Path:
+    """The lock file of the printer's device: one per device node (a symlink such as
+    /dev/shuoshi-printer and its /dev/ttyUSB0 are one), network address or CUPS queue; the
+    virtual printer's device is its out_dir. In the spool folder where ``shared`` cannot be
+    written."""
+    if config.kind in ("virtual", "file", "serial"):
+        key = os.path.realpath(config.out_dir if config.kind == "virtual" else config.device)
+    else:
+        key = f"{config.kind}:{config.device}"
+    folder = shared if os.access(shared, os.W_OK) else spool_dir(config)
+    readable = re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-")[-40:]
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return folder / f"shuoshi-printer-{readable}-{digest}.lock"
+
+
 def printer_lock(printer: Printer, config: PrinterConfig) -> DeviceLock:
-    """The printer's one-owner lock (a file in the spool folder), the printer's own object
-    when it has one: the kiosk's worker and every command take it before using the device."""
+    """The printer's one-owner lock, the printer's own object when it has one: the kiosk's
+    worker and every command take it before using the device."""
     from device.printer import DeviceLock
 
     lock = getattr(printer, "lock", None)
-    return lock if isinstance(lock, DeviceLock) else DeviceLock(spool_dir(config) / "printer.lock")
+    return lock if isinstance(lock, DeviceLock) else DeviceLock(printer_lock_path(config))
 
 
 def state_file(printer: PrinterConfig) -> Path:
@@ -74,7 +97,7 @@ def build_printer(cfg: AppConfig, font: Path | GlyphSource) -> Printer:
     return make_printer(pc.kind, profile=get_profile(pc.profile), out_dir=pc.out_dir,
                         fonts=glyphs, device=pc.device, baudrate=pc.baudrate,
                         flow=pc.flow_control, timeout=pc.timeout_seconds,
-                        lock=DeviceLock(spool_dir(pc) / "printer.lock"))
+                        lock=DeviceLock(printer_lock_path(pc)))
 
 
 def encoder_for(printer: Printer, glyphs: GlyphSource) -> Callable[[ReceiptLayout], bytes]:

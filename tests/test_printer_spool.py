@@ -203,6 +203,42 @@ def test_status_command_and_poll_never_write_into_a_job(
     assert printing.spool.job_ids("done") == [job.job_id]
 
 
+def test_one_lock_per_printer_whatever_config_or_spool_reaches_it(
+    tmp_path: Path, virtual: VirtualEscPosPrinter, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command started with another config (its own spool folder) and the device by a
+    symlink's name, as udev's /dev/shuoshi-printer: the same lock as the kiosk's."""
+    import argparse
+    import threading
+
+    from kiosk import cli_printer
+
+    monkeypatch.setattr(cli_printer, "STATUS_WAIT_SECONDS", 0.2)
+    data = _slow_job(virtual)
+    pty = virtual.serve_pty()
+    kiosk_config = _serial_config(tmp_path, pty)
+    (tmp_path / "staff").mkdir()
+    link = tmp_path / "shuoshi-printer"
+    link.symlink_to(pty)
+    staff_config = _serial_config(tmp_path / "staff", str(link))
+    printing = _serial_worker(kiosk_config, data)
+    job = printing.submit("receipt-0001000153", _layout("x"), label="0001000153")
+    sender = threading.Thread(target=printing.drain)
+    sender.start()
+    try:
+        while printing.sending is None:
+            sender.join(0.01)
+        cli_printer.run_printer(argparse.Namespace(config=staff_config, action="status",
+                                                   json=False))
+    finally:
+        sender.join(30)
+    assert "is printing" in capsys.readouterr().out
+    assert virtual.wait_for_jobs(1, timeout=30)
+    assert virtual.jobs == [data]  # not one byte of a status request inside
+    assert printing.spool.job_ids("done") == [job.job_id]
+
+
 def test_kiosk_starting_while_a_command_prints_leaves_its_job_alone(
     tmp_path: Path, virtual: VirtualEscPosPrinter
 ) -> None:
