@@ -22,6 +22,7 @@ from kiosk.idle import IdleGuard
 from kiosk.intake import SubmissionNotSaved
 from kiosk.kivy_setup import fill_the_screen
 from kiosk.me_too import MeTooFlow
+from kiosk.queue_flow import QueueFlow
 from kiosk.receipt_code import receipt_code
 from kiosk.root import KioskRoot
 from kiosk.services import KioskServices
@@ -50,7 +51,8 @@ RENDERED_APART_WAIT_S = 8.0
 worker renders it itself."""
 
 
-class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, AssistedFlow, App):
+class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, AssistedFlow,
+               QueueFlow, App):
     title = "说事厅"
     sizing = ObjectProperty(None)
     large_text = BooleanProperty(False)
@@ -219,7 +221,7 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, Assis
         if name in ASK_SCREENS:
             return self.ask_prompt(name)
         if name == "home":
-            return [SCREEN_PROMPTS["home"], MESSAGES["home_more"]]
+            return [SCREEN_PROMPTS["home"], *self.queue_home_prompt(), MESSAGES["home_more"]]
         if callable(getattr(screen, "prompt", None)):  # a screen that knows what to say
             said: list[str] = screen.prompt()
             return said

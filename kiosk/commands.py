@@ -74,7 +74,10 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
     services = KioskServices.made_later(cfg, speech, parts.intake.get, parts.lookup.get)
     services.render_prompts_apart = prompt_renderer(args.config)
-    starters: list[Callable[[KioskApp], None]] = []
+    from kiosk.queue_flow import QueueDesk
+
+    queue = QueueDesk(cfg, parts.store.get)  # 叫号: its link with the console is a thread
+    starters: list[Callable[[KioskApp], None]] = [queue.start]
     if args.ui_report:
         from kiosk.ui_report import UiReport
 
@@ -106,6 +109,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     try:
         KioskApp(services, on_started=started).run()
     finally:
+        queue.stop()
         parts.close(print_timeout=10.0)
         speech.close()
     return 0

@@ -265,7 +265,8 @@ def call_speech(number: int) -> str:
 
 
 def taken_text(taken: Taken) -> str:
-    return f"您的号码是 {taken.label}，前面还有 {taken.ahead} 人，请留好号码条"
+    """Shown under "您的号码" and the number itself."""
+    return f"前面还有 {taken.ahead} 人，请留好号码条"
 
 
 def taken_speech(taken: Taken) -> str:

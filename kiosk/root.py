@@ -46,5 +46,8 @@ MADE_ON_FIRST_USE: dict[str, tuple[str, str]] = {
     "staff_reprint": ("kiosk.screens.staff", "StaffReprintScreen"),
     "staff_info": ("kiosk.screens.staff", "StaffInfoScreen"),
     "staff_assisted": ("kiosk.screens.assisted", "StaffAssistedScreen"),
+    # 叫号 (kiosk/queue_flow.py)
+    "queue_taken": ("kiosk.screens.queue_taken", "QueueTakenScreen"),
+    "staff_queue": ("kiosk.screens.staff_queue", "StaffQueueScreen"),
 }
 """Screen name → (module, class)."""

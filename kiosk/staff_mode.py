@@ -23,7 +23,8 @@ STAFF_IDLE_SECONDS = 120.0
 LONG_PRESS_SECONDS = 3.0
 CORNER_MM = 18.0
 """The invisible corner square that opens staff mode (≥ 15 mm, a fingertip's width more)."""
-STAFF_SCREENS = ("staff_pin", "staff_menu", "staff_reprint", "staff_info", "staff_assisted")
+STAFF_SCREENS = ("staff_pin", "staff_menu", "staff_reprint", "staff_info", "staff_assisted",
+                 "staff_queue")
 FAILURES_KEY = "staff_pin_failures"
 LOCKED_UNTIL_KEY = "staff_locked_until"
 

@@ -12,6 +12,7 @@ import time
 import wave
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -193,7 +194,7 @@ def test_the_slip_prints_the_number_as_big_as_the_printer_can() -> None:
 # ---- the call: chime and speech ----
 
 def _crossings(samples: array.array[int]) -> int:
-    return sum(1 for a, b in zip(samples, samples[1:], strict=False) if (a < 0) != (b < 0))
+    return sum(1 for a, b in pairwise(samples) if (a < 0) != (b < 0))
 
 
 def test_the_chime_is_a_two_tone_wav(tmp_path: Path) -> None:
