@@ -29,7 +29,7 @@ def calling_page(request: Request, db: ReadDb, staff: Staff, called: str = "",
                  auto: int = 0) -> Response:
     queues = queues_of_today(db, staff.sees, date.today(), datetime.now(UTC))
     named = {q.code: q.name for q in queues}
-    messages = [f"已请求{named[called]}叫下一位，等待说事机响应。"] if called in named else []
+    messages = [f"已请求「{named[called]}」叫下一位，等待说事机响应。"] if called in named else []
     return render(request, "calling.html", queues=queues, messages=messages, ago=ago,
                   label=queue_label, auto=bool(auto), auto_seconds=AUTO_REFRESH_S,
                   silent_after=SILENT_AFTER, silent_seconds=int(SILENT_AFTER.total_seconds()))
