@@ -198,7 +198,10 @@ class QueueFlow:
 
     def _queue_show(self) -> None:
         desk = self.queue_desk
-        if desk is None:
+        if desk is None or not desk.settings.enabled:
+            if self.root.has_screen("staff_queue"):
+                self.root.get_screen("staff_queue").show("本机未开启叫号",
+                                                         "[queue] enabled = false")
             return
         try:
             now = desk.book_now().now()
@@ -241,7 +244,7 @@ class QueueFlow:
     def _staff_queue_act(self, act: Callable[[QueueBook], int | None], *, announce: bool
                          ) -> None:
         desk = self.queue_desk
-        if desk is None:
+        if desk is None or not desk.settings.enabled:
             return
         number = act(desk.book_now())
         desk.changed()
