@@ -74,6 +74,11 @@ def test_a_number_taken_called_and_served(tmp_path: Path, display: str) -> None:
         home = _until(kiosk, "取号", lambda r: "取号" in _texts(r))
         hall = home["items"][0]["text"]
         check_screen(kiosk, 7.0, shots)
+        kiosk.tap("大字")  # three big buttons a row still keep their sizes
+        _until(kiosk, "大字", lambda r: r["large_text"])
+        check_screen(kiosk, 7.0, shots)
+        kiosk.tap("正常字")
+        _until(kiosk, "正常字", lambda r: not r["large_text"])
 
         kiosk.tap("取号")
         taken = kiosk.wait_screen("queue_taken")
