@@ -62,6 +62,8 @@ def kiosk_toml(folder: Path, *, speech_backend: str | None = "silent",
              "speech": f'out_dir = "{folder}/speech"'}
     if speech_backend is not None:
         lines["speech"] += f'\nbackend = "{speech_backend}"'
+    if "queue" not in sections:  # 取号 shows on 说事日 only: no test hangs on today's date
+        lines["queue"] = "enabled = false"
     for name, extra in sections.items():
         lines[name] = f"{lines.get(name, '')}\n{extra}".strip()
     path = folder / "kiosk.toml"
@@ -173,6 +175,9 @@ out_dir = "{tmp_path}/receipts"
 
 [speech]
 out_dir = "{tmp_path}/speech"
+
+[queue]
+enabled = false
 """,
         encoding="utf-8",
     )

@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageChops
 
 Box = tuple[int, int, int, int]
 """left, top, width, height in screenshot pixels."""
 Colour = tuple[int, int, int]
 
-_SENTINEL = (255, 0, 255)
+FILL_THRESH = 12
+"""A pixel this close to a button's corner colour (summed over R, G, B) is the button's."""
 INK_THRESHOLD = 48
 """A pixel this far (0-255, luminance of the difference) from the background is ink."""
 
@@ -52,11 +53,55 @@ def drawn_size(image: Image.Image, box: Box) -> tuple[int, int]:
     background from inside one corner of ``box``: what a finger can hit."""
     left, top, _, _ = box
     rgb = image.convert("RGB")
-    filled = rgb.copy()
-    ImageDraw.floodfill(filled, (left + 2, top + 2), _SENTINEL, thresh=12)
-    changed = ImageChops.difference(filled, rgb).getbbox()
-    assert changed is not None, f"nothing drawn at {box}"
-    return changed[2] - changed[0], changed[3] - changed[1]
+    seed = (left + 2, top + 2)
+    colour = rgb.getpixel(seed)
+    assert isinstance(colour, tuple)
+    # pixels within FILL_THRESH of the corner's colour (the sum of the channels' differences)
+    red, green, blue = ImageChops.difference(rgb, Image.new("RGB", rgb.size, colour)).split()
+    near = ImageChops.add(ImageChops.add(red, green), blue).point(
+        lambda v: 255 if v <= FILL_THRESH else 0)
+    data, width = near.tobytes(), rgb.width
+    rows = [data[y * width:(y + 1) * width] for y in range(rgb.height)]
+    found = _filled_box(rows, *seed)
+    assert found is not None, f"nothing drawn at {box}"
+    return found[2] - found[0], found[3] - found[1]
+
+
+def _span(row: bytes, x: int) -> tuple[int, int]:
+    """The run of near pixels through ``x``: [start, end)."""
+    end = row.find(b"\x00", x)
+    return row.rfind(b"\x00", 0, x) + 1, len(row) if end < 0 else end
+
+
+def _filled_box(rows: list[bytes], x: int, y: int) -> tuple[int, int, int, int] | None:
+    """Bounding box (left, top, right, bottom) of the 4-connected near pixels reached from
+    (x, y): a scan-line fill whose searches run in C, not pixel by pixel."""
+    if rows[y][x] == 0:
+        return None
+    first = _span(rows[y], x)
+    filled: dict[int, list[tuple[int, int]]] = {y: [first]}
+    stack = [(y, *first)]
+    box = [first[0], y, first[1], y + 1]
+    while stack:
+        row_y, start, end = stack.pop()
+        for next_y in (row_y - 1, row_y + 1):
+            if not 0 <= next_y < len(rows):
+                continue
+            row, pos = rows[next_y], start
+            while pos < end:
+                hit = row.find(b"\xff", pos, end)
+                if hit < 0:
+                    break
+                span = _span(row, hit)
+                pos = span[1]
+                done = filled.setdefault(next_y, [])
+                if any(a <= hit < b for a, b in done):
+                    continue
+                done.append(span)
+                stack.append((next_y, *span))
+                box = [min(box[0], span[0]), min(box[1], next_y), max(box[2], span[1]),
+                       max(box[3], next_y + 1)]
+    return box[0], box[1], box[2], box[3]
 
 
 @dataclass(frozen=True)

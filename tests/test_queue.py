@@ -159,7 +159,7 @@ def test_numbers_on_say_days_every_day_or_never() -> None:
 
 
 def test_queue_config_and_its_errors(tmp_path: Path) -> None:
-    cfg = load_config(kiosk_toml(tmp_path))
+    cfg = load_config(kiosk_toml(tmp_path, queue=""))  # the defaults
     assert (cfg.queue.enabled, cfg.queue.every_day, cfg.queue.poll_seconds) == (True, False, 5)
     cfg = load_config(kiosk_toml(tmp_path, queue="every_day = true\npoll_seconds = 2"))
     assert cfg.queue.every_day and cfg.queue.poll_seconds == 2

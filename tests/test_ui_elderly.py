@@ -27,8 +27,10 @@ SPEECH_CACHE = REPO / "var" / "test-speech-cache"
 
 
 def write_config(tmp_path: Path, *, server_url: str = "http://127.0.0.1:9", key: str = "",
-                 code: str = "0042", screen: str = "", hall: str = "", sync: str = "") -> Path:
-    """A kiosk config with every file under ``tmp_path``; extra lines for some sections."""
+                 code: str = "0042", screen: str = "", hall: str = "", sync: str = "",
+                 queue: str = "enabled = false") -> Path:
+    """A kiosk config with every file under ``tmp_path``; extra lines for some sections.
+    No 取号 unless ``queue`` asks for it (else it would show on 说事日 only)."""
     path = tmp_path / "kiosk.toml"
     path.write_text(f"""
 [hall]
@@ -48,6 +50,8 @@ out_dir = "{tmp_path}/speech"
 cache_dir = "{SPEECH_CACHE}"
 [screen]
 {screen}
+[queue]
+{queue}
 """, encoding="utf-8")
     return path
 
@@ -100,7 +104,9 @@ def _kiosk_on(panel: str, tmp_path: Path, displays: dict[str, str]) -> tuple[flo
     width, height = size.split("x")
     fullscreen = mode == "fullscreen"  # then the window takes the screen's size, not these
     window = "" if fullscreen else f"width = {width}\nheight = {height}"
-    config = write_config(tmp_path, screen=f"diagonal_inches = {diagonal}\n{window}")
+    # measured with 取号 on the home screen, as on 说事日: its fullest
+    config = write_config(tmp_path, screen=f"diagonal_inches = {diagonal}\n{window}",
+                          queue="every_day = true")
     return diagonal, Kiosk(config, displays[size], tmp_path, fullscreen=fullscreen)
 
 

@@ -64,10 +64,10 @@ def _wait_file(folder: Path, pattern: str, timeout: float = 20) -> bytes:
 
 
 def test_a_number_taken_called_and_served(tmp_path: Path, display: str) -> None:
-    config = write_config(tmp_path, screen="diagonal_inches = 7.0\nwidth = 800\nheight = 480")
+    config = write_config(tmp_path, screen="diagonal_inches = 7.0\nwidth = 800\nheight = 480",
+                          queue="every_day = true\npoll_seconds = 1")
     with config.open("a", encoding="utf-8") as f:
-        f.write(f'[staff]\npin_hash = "{hash_pin(PIN)}"\n'
-                "[queue]\nevery_day = true\npoll_seconds = 1\n")
+        f.write(f'[staff]\npin_hash = "{hash_pin(PIN)}"\n')
     shots = tmp_path / "shots"
     kiosk = Kiosk(config, display, tmp_path)
     try:
