@@ -13,7 +13,7 @@ run: setup
 # Two workers, each taking whole modules (their fixtures are made once): the UI tests
 # spend most of their time waiting for a screen to settle, the others use the CPU meanwhile.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadscope tests --ignore=tests/bench
+	$(PY) -m pytest -q -n 3 --dist loadscope tests --ignore=tests/bench
 
 lint: setup
 	$(VENV)/bin/ruff check kiosk device sync server demo shuoshi assets tests

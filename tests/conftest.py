@@ -297,6 +297,6 @@ def https_server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The UI modules, the longest, first: the two workers of ``make test`` (which take whole
+    """The UI modules, the longest, first: the workers of ``make test`` (which take whole
     modules) then end together instead of one waiting on a long UI module alone."""
     items.sort(key=lambda item: not item.nodeid.startswith("tests/test_ui_"))
