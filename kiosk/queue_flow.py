@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from kiosk.session import MESSAGES
 if TYPE_CHECKING:  # the store, the link and the printer load after the first frame
     from kiosk.config import AppConfig
     from kiosk.queue import QueueBook, QueueNow, QueueSettings
+    from sync.http import ServerLink
     from sync.queue_link import QueueLink
     from sync.store import Store
 
@@ -36,12 +38,8 @@ class QueueDesk:
     the central console, started after the first frame and stopped with the kiosk."""
 
     def __init__(self, cfg: AppConfig, store: Callable[[], Store]) -> None:
-        from kiosk.queue import QueueSettings
         from kiosk.wiring import speech_paths
 
-        self.settings: QueueSettings = QueueSettings(
-            enabled=cfg.queue.enabled, every_day=cfg.queue.every_day,
-            poll_seconds=cfg.queue.poll_seconds)
         self.chime_path = speech_paths(cfg.speech)[1] / \
             f"chime-queue-{round(cfg.speech.volume * 100)}.wav"  # kept by the cache's prune
         self.chime: Path | None = None
@@ -53,11 +51,20 @@ class QueueDesk:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @cached_property
+    def settings(self) -> QueueSettings:
+        # kiosk.queue brings SQLAlchemy: imported after the first frame, not before
+        from kiosk.queue import QueueSettings
+
+        queue = self._cfg.queue
+        return QueueSettings(enabled=queue.enabled, every_day=queue.every_day,
+                             poll_seconds=queue.poll_seconds)
+
     def start(self, app: Any) -> None:
         """On the UI thread after the first frame: the rest waits for the store on a thread
         of its own."""
         app.queue_desk = self
-        if not self.settings.enabled:
+        if not self._cfg.queue.enabled:
             return
         self._thread = threading.Thread(target=self._start, args=(app,), name="queue-start",
                                         daemon=True)
@@ -66,7 +73,6 @@ class QueueDesk:
     def _start(self, app: Any) -> None:
         from kivy.clock import Clock
 
-        from kiosk.cli_sync import server_link
         from kiosk.queue import write_call_chime
         from sync.queue_link import QueueLink
 
@@ -84,7 +90,13 @@ class QueueDesk:
             is_open, now = self.is_open(), book.now()
             Clock.schedule_once(lambda _dt: app.queue_refresh(is_open, now))
 
-        link = QueueLink(book, server_link(self._cfg), poll_seconds=self.settings.poll_seconds,
+        def server() -> ServerLink:  # with the signing key: loaded once there is a report
+            from kiosk.cli_sync import server_link
+
+            return server_link(self._cfg)
+
+        link = QueueLink(book, server,
+                         poll_seconds=self.settings.poll_seconds,
                          on_called=called, on_round=round_done)
         if not self._stopped.is_set():
             self.link = link

@@ -6,6 +6,9 @@ and every ``poll_seconds`` while anyone waits or is at the 说事桌) and takes 
 asked at the console. A dead network, a refusal or a reply not understood is logged (no
 personal data: the queue holds none, and server replies are not logged) and tried again
 next round; nothing here stops the kiosk.
+
+The HTTP client and the kiosk's signing key are loaded only once there is something to report
+(someone took a number): a kiosk on a day without 叫号 does not carry them.
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import httpx
 from pydantic import ValidationError
 
 from sync.contract.protocol import API_PREFIX
 from sync.contract.queue import QUEUE_PATH, QueueCall, QueueCalls, QueueReport
-from sync.http import ClientSetupError, ExchangeError, ServerLink, exchange, make_client
+
+if TYPE_CHECKING:
+    import httpx
+
+    from sync.http import ServerLink
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +48,13 @@ class QueueLink:
     ``on_called(number)`` is told each number a console call brought to the 说事桌 (on the
     link's thread); ``on_round()`` after each round, whatever came of it."""
 
-    def __init__(self, keeper: QueueKeeper, link: ServerLink, *, poll_seconds: float = 5.0,
+    def __init__(self, keeper: QueueKeeper, link: ServerLink | Callable[[], ServerLink], *,
+                 poll_seconds: float = 5.0,
                  on_called: Callable[[int], None] = lambda _n: None,
                  on_round: Callable[[], None] = lambda: None,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.keeper = keeper
-        self.link = link
+        self._link = link
         self.poll_seconds = poll_seconds
         self.on_called = on_called
         self.on_round = on_round
@@ -64,12 +71,14 @@ class QueueLink:
     def report_once(self) -> list[int]:
         """POST the queue, carry out the calls in the reply; returns the numbers called.
         Raises ExchangeError (the network, a refusal, a reply not understood)."""
+        from sync.http import ExchangeError, exchange
+
         client = self._client_now()
         if client is None:
             return []
         report = self.keeper.report()
         reply = exchange(client, "POST", f"{API_PREFIX}{QUEUE_PATH}",
-                         deadline_s=self.link.timeout * 3, max_bytes=MAX_REPLY_BYTES,
+                         deadline_s=self.link().timeout * 3, max_bytes=MAX_REPLY_BYTES,
                          content=report.model_dump_json().encode(), headers=JSON)
         if reply.status != 200:
             raise ExchangeError(f"the server answered {reply.status} to the queue report")
@@ -85,10 +94,17 @@ class QueueLink:
                 self.on_called(number)
         return called
 
+    def link(self) -> ServerLink:
+        if callable(self._link):
+            self._link = self._link()
+        return self._link
+
     def _client_now(self) -> httpx.Client | None:
+        from sync.http import ClientSetupError, make_client
+
         if self._client is None and not self._unusable:
             try:
-                self._client = make_client(self.link, transport=self._transport)
+                self._client = make_client(self.link(), transport=self._transport)
             except ClientSetupError as exc:
                 self._unusable = True
                 log.warning("queue reports are off: %s", exc)
@@ -113,19 +129,16 @@ class QueueLink:
             self._client.close()
 
     def _run(self) -> None:
-        due = True  # the first round reports what a restart left (and takes waiting calls)
+        due = False  # a restart with people waiting reports at once (busy), else on a change
         while not self._stop.is_set():
             try:
                 if due or self.keeper.busy():
                     # a call carried out is reported at once: the console sees it handled
                     due = bool(self.report_once())
                     self._problem("")
-            except ExchangeError as exc:
-                due = False
-                self._problem(str(exc))
             except Exception as exc:  # a broken store or reply must not end the thread
                 due = False
-                self._problem(f"queue round failed ({type(exc).__name__})")
+                self._problem(_why(exc))
             try:
                 self.on_round()
             except Exception as exc:
@@ -143,3 +156,11 @@ class QueueLink:
             elif self._last_problem:
                 log.info("queue report: the server has it again")
             self._last_problem = text
+
+
+def _why(exc: Exception) -> str:
+    from sync.http import ExchangeError
+
+    if isinstance(exc, ExchangeError):  # the network, a refusal, a reply not understood
+        return str(exc)
+    return f"queue round failed ({type(exc).__name__})"
