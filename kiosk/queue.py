@@ -7,12 +7,7 @@ number (sync.queue_link). No Kivy here.
 
 from __future__ import annotations
 
-import array
 import json
-import math
-import os
-import tempfile
-import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
+from device.speech.chime import write_chime
 from device.speech.numbers import COUNT_DIGITS
 from sync.contract.queue import MOST_NUMBERS, QUEUE_LETTER, QueueEntry, QueueReport, queue_label
 from sync.models import QueueNumber, SyncState
@@ -276,40 +272,11 @@ def taken_speech(taken: Taken) -> str:
 
 # ---- the call's chime ----
 
-CHIME_RATE = 22050
 CALL_NOTES = ((784.0, 0.32), (523.25, 0.5))
 """G5 then C5, in Hz and seconds: a 叮咚 of 0.82 s, longer than the receipt's chime, so a
 resident sitting down the hall knows it is a number being called."""
-CHIME_PEAK = 0.35
-
-
-def chime_frames(volume: float = 1.0, rate: int = CHIME_RATE) -> bytes:
-    """16-bit mono frames: each note a sine with a short attack and an exponential decay."""
-    samples = array.array("h")
-    peak = CHIME_PEAK * max(0.0, min(volume, 1.0)) * 32767
-    attack = int(0.01 * rate)
-    for freq, seconds in CALL_NOTES:
-        count = int(seconds * rate)
-        for i in range(count):
-            envelope = min(1.0, i / attack, (count - i) / attack) * math.exp(-3.0 * i / count)
-            samples.append(round(peak * envelope * math.sin(2 * math.pi * freq * i / rate)))
-    return samples.tobytes()
 
 
 def write_call_chime(path: Path, volume: float = 1.0) -> Path:
     """The call's chime as a WAV at ``path``, written once (atomically)."""
-    if path.is_file():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".queue-chime-", suffix=".wav", dir=path.parent)
-    os.close(fd)
-    try:
-        with wave.open(name, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(CHIME_RATE)
-            out.writeframes(chime_frames(volume))
-        os.replace(name, path)
-    finally:
-        Path(name).unlink(missing_ok=True)
-    return path
+    return write_chime(path, volume, CALL_NOTES)

@@ -18,12 +18,17 @@ CHIME_PEAK = 0.3
 """Peak amplitude at volume 1.0, well under the speech's, so it is soft."""
 
 
-def chime_samples(volume: float = 1.0, rate: int = CHIME_RATE) -> array.array[int]:
+Notes = tuple[tuple[float, float], ...]
+"""(frequency in Hz, seconds) of each note, in order."""
+
+
+def chime_samples(volume: float = 1.0, rate: int = CHIME_RATE,
+                  notes: Notes = CHIME_NOTES) -> array.array[int]:
     """16-bit mono samples of the chime: each note a sine with a quick attack and a long
     exponential decay (a bell, without clicks), a little overlap between the notes."""
     samples = array.array("h")
     peak = CHIME_PEAK * max(0.0, min(volume, 2.0)) * 32767
-    for freq, seconds in CHIME_NOTES:
+    for freq, seconds in notes:
         count = int(seconds * rate)
         attack = int(0.01 * rate)
         for i in range(count):
@@ -33,7 +38,7 @@ def chime_samples(volume: float = 1.0, rate: int = CHIME_RATE) -> array.array[in
     return samples
 
 
-def write_chime(path: Path, volume: float = 1.0) -> Path:
+def write_chime(path: Path, volume: float = 1.0, notes: Notes = CHIME_NOTES) -> Path:
     """Write the chime to ``path`` (atomically) unless it is already there."""
     if path.is_file():
         return path
@@ -45,7 +50,7 @@ def write_chime(path: Path, volume: float = 1.0) -> Path:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(CHIME_RATE)
-            out.writeframes(chime_samples(volume).tobytes())
+            out.writeframes(chime_samples(volume, notes=notes).tobytes())
         os.replace(name, path)
     finally:
         Path(name).unlink(missing_ok=True)
