@@ -62,8 +62,7 @@ class DeviceLock:
             self._thread_lock.release()
 
     def _take(self, wait: float | None, what: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd, writable = self._open()
         deadline = None if wait is None else time.monotonic() + wait
         try:
             while True:
@@ -74,12 +73,27 @@ class DeviceLock:
                     if deadline is not None and time.monotonic() >= deadline:
                         raise DeviceBusy(self.owner()) from None
                     time.sleep(0.05)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} {what}".strip().encode(), 0)
+            if writable:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()} {what}".strip().encode(), 0)
         except BaseException:
             os.close(fd)
             raise
         self._fd = fd
+
+    def _open(self) -> tuple[int, bool]:
+        """The lock file, for writing who holds it where it may be written. One made by
+        another user (`sudo shuoshi printer status` makes root's) is opened read-only: a
+        read-only descriptor takes the flock as well, so the kiosk still prints."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except PermissionError:
+            return os.open(self.path, os.O_RDONLY | os.O_CLOEXEC), False
+        with contextlib.suppress(OSError):  # any user's command may say it holds the printer
+            if os.fstat(fd).st_uid == os.geteuid():
+                os.fchmod(fd, 0o666)
+        return fd, True
 
     def _let_go(self) -> None:
         if self._fd is not None:
