@@ -87,6 +87,9 @@ class CentralServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.env = STAFF_ENV
+        self.output: Path | None = None
+        """Where everything the server writes goes; None: the test's own output."""
 
     def provision(self, code: str = "0042") -> str:
         """Register a kiosk on this server; returns its private signing key."""
@@ -106,10 +109,17 @@ class CentralServer:
         return httpx.Client(base_url=self.url, auth=KioskSigner(code, key), timeout=10)
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port),
-             "--db", self.db_url, "--attachments", str(self.attachments)], cwd=REPO,
-            env=STAFF_ENV)
+        command = [sys.executable, "-m", "server", "--port", str(self.port), "--db", self.db_url,
+                   "--attachments", str(self.attachments)]
+        if self.output is None:
+            self.proc = subprocess.Popen(command, cwd=REPO, env=self.env)
+        else:
+            with self.output.open("wb") as out:
+                self.proc = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=out,
+                                             stderr=subprocess.STDOUT)
+        self.wait_up()
+
+    def wait_up(self) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -117,7 +127,8 @@ class CentralServer:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError("central server did not start")
+        said = self.output.read_text()[-2000:] if self.output is not None else ""
+        raise RuntimeError(f"central server did not start {said}".strip())
 
     def stop(self) -> None:
         if self.proc:

@@ -29,28 +29,6 @@ class LoggedServer(CentralServer):
         self.output = folder / "server.out"
         self.env = env
 
-    def start(self) -> None:
-        with self.output.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "server", "--port", str(self.port), "--db", self.db_url,
-                 "--attachments", str(self.attachments)],
-                cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        self.wait_up()
-
-    def wait_up(self) -> None:
-        import time
-
-        import httpx
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start: {self.output.read_text()[-2000:]}")
-
 
 def _config(folder: Path, server: CentralServer, key: str) -> Path:
     """kiosk 0042 of tests.conftest.kiosk_toml, sending to ``server``."""
