@@ -14,7 +14,7 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.assisted import AssistedFlow
+from kiosk.assisted import AssistedFlow, staff_note
 from kiosk.board_flow import BoardFlow
 from kiosk.come_back import ComeBackFlow
 from kiosk.details import ASK_SCREENS, DetailsFlow
@@ -49,6 +49,12 @@ RENDERED_APART_WAIT_S = 8.0
 """On a first start a prompt not yet rendered by the other process is waited for this long
 (the home greeting, the first it renders, comes a second or two late) before the speech
 worker renders it itself."""
+
+
+def resident_note(receipt_coming: bool) -> str:
+    """The done screen's line for the resident, as said aloud."""
+    return ("请取走回执，凭号码或扫码查询进度" if receipt_coming
+            else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打")
 
 
 class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, AssistedFlow,
@@ -280,13 +286,14 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, Assis
         channel = self.session.channel  # the session is forgotten once stored
         self.store_and_hand_over(self.root.get_screen("confirm"),
                                  lambda: self.services.intake.submit(self.session.draft()).ticket,
-                                 "SUBMITTED")
-        self.assisted_handed_over(channel)
+                                 "SUBMITTED", handed_over=staff_note(channel) or resident_note)
 
-    def store_and_hand_over(self, screen: Any, store: Callable[[], str], event: str) -> None:
+    def store_and_hand_over(self, screen: Any, store: Callable[[], str], event: str, *,
+                            handed_over: Callable[[bool], str] = resident_note) -> None:
         """提交 on ``screen`` (a submission, a 附议): ``store`` stores it durably, queues its
-        receipt, says the number and returns the ticket; then the done screen shows it.
-        Refused (SubmissionNotSaved): nothing was stored, ``screen`` says why and keeps all."""
+        receipt, says the number and returns the ticket; then the done screen shows it with
+        ``handed_over(receipt coming)``. Refused (SubmissionNotSaved): nothing was stored,
+        ``screen`` says why and keeps all."""
         if screen.busy:
             return
         screen.busy = True
@@ -311,8 +318,7 @@ class KioskApp(DetailsFlow, ComeBackFlow, MeTooFlow, BoardFlow, StaffFlow, Assis
         self.session.reset()
         intake = self.services.intake
         self.root.get_screen("done").show_ticket(
-            ticket, "请取走回执，凭号码或扫码查询进度" if intake.receipt_coming  # as said aloud
-            else "打印机暂时不能出回执，请记下上面的号码，或找工作人员补打",
+            ticket, handed_over(intake.receipt_coming),
             receipt_code(ticket, intake.hall.status_url))  # the same QR as on the receipt
         self._lookup_token += 1
         self.root.current = "done"

@@ -4,6 +4,7 @@ phone, 公开, 请核对), the submission carrying the channel and the staff mem
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 ASSISTED_CHANNELS = ("staff_in_person", "staff_phone", "staff_written")
@@ -17,9 +18,14 @@ HANDED_OVER = {
 """What the done screen says to the staff member instead of 请取走回执."""
 
 
-def assisted_note(channel: str, receipt_coming: bool) -> str:
+def staff_note(channel: str) -> Callable[[bool], str] | None:
+    """The done screen's line for staff after 代录 (given whether the receipt is coming);
+    None for the resident's own submission."""
+    if channel not in HANDED_OVER:
+        return None
     note = HANDED_OVER[channel]
-    return note if receipt_coming else f"{note}（打印机暂时不能出回执，请记下号码）"
+    return lambda receipt_coming: (note if receipt_coming
+                                   else f"{note}（打印机暂时不能出回执，请记下号码）")
 
 
 class AssistedFlow:
@@ -47,9 +53,3 @@ class AssistedFlow:
         print(f"ASSISTED {channel}", flush=True)  # never the member's name in the log
         self._show_categories()
         self.go("category")
-
-    def assisted_handed_over(self, channel: str) -> None:
-        """After 提交 of an entry staff made: the done screen tells staff what to do with it."""
-        if channel in HANDED_OVER and self.root.current == "done":
-            self.root.get_screen("done").note = assisted_note(
-                channel, self.services.intake.receipt_coming)
