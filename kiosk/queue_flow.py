@@ -145,11 +145,11 @@ class QueueFlow:
     queue_desk: QueueDesk | None = None
     services: Any
     root: Any
-    spoken: Any
 
     if TYPE_CHECKING:
         def go(self, name: str) -> None: ...
         def speak_screen(self, *texts: str) -> None: ...
+        def _say(self, text: str) -> None: ...
 
     def queue_home_prompt(self) -> list[str]:
         """What the home screen's prompt adds on a day numbers are taken."""
@@ -231,9 +231,7 @@ class QueueFlow:
         speech = self.services.speech
         if desk is not None and desk.chime is not None:
             speech.play_recording(desk.chime)  # silent while muted, like speech
-        said = call_speech(number)
-        self.spoken.append(said)
-        speech.say(said)
+        self._say(call_speech(number))
         print(f"QUEUE CALLED {queue_label(number)}", flush=True)
         self._queue_show()
 
