@@ -24,6 +24,7 @@ from sync.models import QueueNumber, SyncState
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from kiosk.config import QueueConfig
     from sync.contract.queue import QueueCall
     from sync.store import Store
 
@@ -220,16 +221,7 @@ def _note_handled(s: Session, ids: list[int]) -> None:
 
 # ---- is the queue open today ----
 
-@dataclass(frozen=True)
-class QueueSettings:
-    """[queue] of the config."""
-
-    enabled: bool = True
-    every_day: bool = False
-    poll_seconds: float = 5.0
-
-
-def is_queue_day(settings: QueueSettings, schedule: list[dict[str, object]], today: date
+def is_queue_day(settings: QueueConfig, schedule: list[dict[str, object]], today: date
                  ) -> bool:
     """Numbers are taken on 说事日 (from the last pulled schedule, else the hall's standing
     rule), or every day where the hall says so; never when switched off."""

@@ -14,15 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.session import MESSAGES
 
 if TYPE_CHECKING:  # the store, the link and the printer load after the first frame
-    from kiosk.config import AppConfig
-    from kiosk.queue import QueueBook, QueueNow, QueueSettings
+    from kiosk.config import AppConfig, QueueConfig
+    from kiosk.queue import QueueBook, QueueNow
     from sync.http import ServerLink
     from sync.queue_link import QueueLink
     from sync.store import Store
@@ -51,20 +50,15 @@ class QueueDesk:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
-    @cached_property
-    def settings(self) -> QueueSettings:
-        # kiosk.queue brings SQLAlchemy: imported after the first frame, not before
-        from kiosk.queue import QueueSettings
-
-        queue = self._cfg.queue
-        return QueueSettings(enabled=queue.enabled, every_day=queue.every_day,
-                             poll_seconds=queue.poll_seconds)
+    @property
+    def settings(self) -> QueueConfig:
+        return self._cfg.queue
 
     def start(self, app: Any) -> None:
         """On the UI thread after the first frame: the rest waits for the store on a thread
         of its own."""
         app.queue_desk = self
-        if not self._cfg.queue.enabled:
+        if not self.settings.enabled:
             return
         self._thread = threading.Thread(target=self._start, args=(app,), name="queue-start",
                                         daemon=True)

@@ -22,12 +22,11 @@ from device.printer import GlyphSource, decoded_text, encode_receipt, get_profil
 from device.printer.decode import DecodedText, decode_escpos
 from device.speech import MuteSwitch, WavFileSpeaker, make_speech_service
 from device.speech.text import espeak_text
-from kiosk.config import ConfigError, load_config
+from kiosk.config import ConfigError, QueueConfig, load_config
 from kiosk.fonts import find_cjk_font
 from kiosk.queue import (
     QueueBook,
     QueueFull,
-    QueueSettings,
     Taken,
     call_speech,
     call_text,
@@ -147,15 +146,20 @@ def test_a_console_call_is_carried_out_once(store: Store) -> None:
 
 # ---- when numbers are taken; the config ----
 
+def _queue(**changed: bool) -> QueueConfig:
+    """[queue] as the defaults have it, with ``changed``."""
+    return load_config(None).queue.model_copy(update=changed)
+
+
 def test_numbers_on_say_days_every_day_or_never() -> None:
-    on = QueueSettings()
+    on = _queue()
     dated = [{"type": "say_day", "date": DAY.isoformat(), "text": "临时说事日"}]
     assert is_queue_day(on, dated, DAY)
     assert not is_queue_day(on, dated, DAY - timedelta(days=1))
     assert is_queue_day(on, [], date(2026, 12, 15))  # the standing 逢五 rule
     assert not is_queue_day(on, [], date(2026, 12, 16))
-    assert is_queue_day(QueueSettings(every_day=True), [], date(2026, 12, 16))
-    assert not is_queue_day(QueueSettings(enabled=False, every_day=True), dated, DAY)
+    assert is_queue_day(_queue(every_day=True), [], date(2026, 12, 16))
+    assert not is_queue_day(_queue(enabled=False, every_day=True), dated, DAY)
 
 
 def test_queue_config_and_its_errors(tmp_path: Path) -> None:
